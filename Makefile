@@ -1,0 +1,41 @@
+# accords — set-up is two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.install-stamp
+export HF_HUB_OFFLINE := 1
+export ORT_DISABLE_TELEMETRY := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run ingest-samples lint test test-fast bench clean
+
+install: $(STAMP)
+
+# Re-runs only when the dependency files change. torch first: the CPU build lies on this disk, and
+# letting another package pull torch would fetch a multi-GB CUDA build instead.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+ingest-samples: install
+	$(BIN)/accords ingest samples --prune
+
+run: ingest-samples
+
+lint: install
+	$(BIN)/ruff check service ingest tests bench samples
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

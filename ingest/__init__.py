@@ -1,0 +1,1 @@
+"""Turns agreement documents into a convergent Chroma store (chunks, vectors, document records)."""

@@ -1,0 +1,118 @@
+"""`accords ingest` and `accords docs`: the ingestion job's command line.
+
+Exit codes: 0 all went in, 1 some files failed (the rest went in), 2 usage error, 3 another writer
+holds the store, 4 the store cannot be opened.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ingest.chroma import StoreUnavailable
+from ingest.discovery import UsageError
+from ingest.lock import WriterBusy, writer_lock
+from ingest.pipeline import Ingestor
+from ingest.progress import TerminalProgress
+from ingest.runtime import open_embedder, open_store
+from ingest.settings import StoreSettings
+from ingest.store import StoreMismatch
+from ingest.summary import IngestSummary
+
+EXIT_FAILED_FILES, EXIT_USAGE, EXIT_BUSY, EXIT_STORE = 1, 2, 3, 4
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("docs")(docs_command)
+
+
+def _settings(ctx: typer.Context) -> StoreSettings:
+    settings = ctx.obj
+    assert isinstance(settings, StoreSettings), "main() puts the settings in the context"
+    return settings
+
+
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive) to ingest.")],
+    prune: Annotated[
+        bool, typer.Option(help="Delete documents under the given folders whose file is gone.")
+    ] = False,
+    exclude: Annotated[list[str] | None, typer.Option(help="File-name glob to skip (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Make the store hold exactly what PATHS hold: new and changed documents in, unchanged untouched."""
+    settings = _settings(ctx)
+    err = Console(stderr=True)
+    try:
+        with writer_lock(settings):
+            embedder = open_embedder(settings, lazy=True)
+            store = open_store(settings, embedder)
+            with TerminalProgress(err) as progress:
+                summary = Ingestor(store, embedder, settings, progress).run(paths, prune, exclude or ())
+    except UsageError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except WriterBusy as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_BUSY) from None
+    except (StoreUnavailable, StoreMismatch) as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_STORE) from None
+    if as_json:
+        typer.echo(json.dumps(summary.as_json(), indent=2))
+    else:
+        _print_summary(summary, Console())
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED_FILES)
+
+
+def _print_summary(summary: IngestSummary, console: Console) -> None:
+    for outcome in summary.outcomes:
+        if outcome.status in ("failed", "skipped"):
+            console.print(f"[red]{outcome.status:8}[/red] {outcome.path}: {outcome.reason}", highlight=False)
+        elif outcome.status != "unchanged":
+            console.print(f"{outcome.status:8} {outcome.doc_id} ({outcome.chunks} chunks)", highlight=False)
+        for warning in outcome.warnings:
+            console.print(f"[yellow]warning [/yellow] {outcome.path}: {warning}", highlight=False)
+    for doc_id in summary.pruned:
+        console.print(f"deleted  {doc_id} (file gone)", highlight=False)
+    totals = summary.totals()
+    console.print(
+        "added {added}, updated {updated}, unchanged {unchanged}, deleted {deleted}, failed {failed}, "
+        "skipped {skipped}; {chunks} chunks embedded in {seconds:.1f} s".format(**totals),
+        highlight=False,
+    )
+
+
+def docs_command(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """List the documents in the store (id, title, date, kind, chunks, content hash)."""
+    settings = _settings(ctx)
+    try:
+        records = sorted(open_store(settings).documents().values(), key=lambda record: record.doc_id)
+    except (StoreUnavailable, StoreMismatch) as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_STORE) from None
+    if as_json:
+        typer.echo(json.dumps([record.public() for record in records], indent=2))
+        return
+    table = Table("id", "title", "date", "kind", "chunks", "content hash", box=None)
+    for record in records:
+        table.add_row(
+            record.doc_id,
+            record.title[:60],
+            record.date or "",
+            record.kind or "",
+            str(record.chunks),
+            record.version[:12],
+        )
+    Console().print(table)
+    Console().print(f"{len(records)} documents")

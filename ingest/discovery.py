@@ -1,0 +1,80 @@
+"""Which files an ingest run covers, and the document id each one gets.
+
+The id of a file found in a folder is its path relative to that folder without the suffix, so the
+same corpus ingested from another machine or checkout yields the same ids; a file named directly gets
+its stem. Hidden files and folder-description files (README, INDEX) are ignored; symlinks are
+followed only when they stay inside the folders named on the command line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    path: Path  # as found (may be a symlink inside a root)
+    path_id: str
+    root: Path | None  # resolved folder it was found under; None when named directly
+
+
+@dataclass(slots=True)
+class Discovery:
+    candidates: list[Candidate] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # reported, not ingested
+    ignored: int = 0  # hidden and excluded files, counted only
+    roots: list[Path] = field(default_factory=list)
+
+
+class UsageError(ValueError):
+    """The command line names something that cannot be ingested at all (exit code 2)."""
+
+
+def discover(paths: Sequence[Path], excludes: Iterable[str]) -> Discovery:
+    patterns = tuple(excludes)
+    found = Discovery()
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    roots = [path.resolve() for path in paths if path.is_dir()]
+    found.roots = roots
+    for path in paths:
+        if path.is_dir():
+            _walk(path, path.resolve(), roots, patterns, found)
+        else:
+            found.candidates.append(Candidate(path=path, path_id=path.stem, root=None))
+    return found
+
+
+def _walk(folder: Path, root: Path, roots: list[Path], patterns: tuple[str, ...], found: Discovery) -> None:
+    for current, dirnames, filenames in os.walk(folder, followlinks=False):
+        current_path = Path(current)
+        kept_dirs = []
+        for name in sorted(dirnames):
+            sub = current_path / name
+            if name.startswith("."):
+                continue
+            if sub.is_symlink():
+                found.skipped.append((sub, "symlinked folder not followed"))
+                continue
+            kept_dirs.append(name)
+        dirnames[:] = kept_dirs
+        for name in sorted(filenames):
+            file_path = current_path / name
+            if name.startswith(".") or any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
+                found.ignored += 1
+                continue
+            if file_path.is_symlink():
+                target = file_path.resolve()
+                if not target.exists():
+                    found.skipped.append((file_path, "broken symlink"))
+                    continue
+                if not any(target.is_relative_to(allowed) for allowed in roots):
+                    found.skipped.append((file_path, f"symlink leads outside the given folders ({target})"))
+                    continue
+            relative = file_path.relative_to(folder).with_suffix("")
+            found.candidates.append(Candidate(path=file_path, path_id=relative.as_posix(), root=root))

@@ -1,0 +1,1 @@
+"""The accords HTTP service: hybrid retrieval and cited answers over the ingested store."""
