@@ -25,7 +25,8 @@ ingest-samples: install
 run: ingest-samples
 
 lint: install
-	$(BIN)/ruff check service ingest tests bench samples
+	$(BIN)/ruff check service ingest tests bench
+	$(BIN)/ruff format --check service ingest tests bench
 	$(BIN)/mypy
 
 test: lint

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ingest.embedder import Embedder
+from ingest.pipeline import Ingestor
 from ingest.runtime import open_store
 from ingest.store import ChunkStore
+from ingest.summary import IngestSummary
 from service.settings import Settings
 from tests.fakes import HashingEmbedder
 
@@ -41,3 +46,30 @@ def shared_corpus() -> Path:
     if not (SHARED_CORPUS / "agreements").is_dir():
         pytest.skip("../shared/corpus is not present")
     return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    from ingest.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@dataclass(frozen=True)
+class IngestedCorpus:
+    folder: Path  # a private copy of the shared corpus
+    data_dir: Path
+    summary: IngestSummary
+
+
+@pytest.fixture(scope="session")
+def ingested_corpus(
+    shared_corpus: Path, real_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> IngestedCorpus:
+    """The 74 shared documents ingested once per test session with the real model (about a minute)."""
+    root = tmp_path_factory.mktemp("corpus")
+    folder = root / "agreements"
+    shutil.copytree(shared_corpus / "agreements", folder)
+    settings = Settings(data_dir=root / "data")
+    summary = Ingestor(open_store(settings, real_embedder), real_embedder, settings).run([folder])
+    return IngestedCorpus(folder=folder, data_dir=settings.data_dir, summary=summary)

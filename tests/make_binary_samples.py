@@ -3,7 +3,7 @@
 Why a script: binary files cannot be reviewed in a diff, so their content lives here and the generated
 files are committed next to it (running the demo needs no generation step). Dates inside the files are
 pinned so that re-running the script reproduces the same bytes and does not churn the store's content
-hashes. Run: `.venv/bin/python samples/make_binary_samples.py` (needs fpdf2 from the dev extras).
+hashes. Run: `.venv/bin/python tests/make_binary_samples.py` (needs fpdf2 from the dev extras).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "samples"
 PINNED = dt.datetime(2025, 1, 20, 12, 0, tzinfo=dt.UTC)
 
 DOCX_TITLE = "Memorandum of Understanding on Fisheries Cooperation between Aldermere and Tessaly"
