@@ -14,12 +14,13 @@ when to reload what they derive from the store (the document table and the lexic
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -31,10 +32,28 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+P = ParamSpec("P")
+R = TypeVar("R")
 _PAGE = 2000  # records per `get` when scanning a whole collection
 _WRITE_BATCH = 1000
 # Records of the side collections carry no meaningful vector.
 _PLACEHOLDER_VECTOR = np.ones((1, 1), dtype=np.float32)
+
+
+def _reachable(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn whatever the Chroma client raises when the store is gone (connection refused, a server
+    error, a closed embedded client) into `StoreUnavailable`, which the service maps to a 503."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except Exception as err:
+            raise StoreUnavailable(f"the document store is unavailable: {type(err).__name__}: {err}") from err
+
+    return guarded
 
 
 class StoreMismatch(RuntimeError):
@@ -99,11 +118,13 @@ class ChunkStore:
 
     # ---- reading -------------------------------------------------------------------------------
 
+    @_reachable
     def generation(self) -> str:
         result = self._state.get(ids=["generation"], include=["metadatas"])
         metadatas = result["metadatas"] or []
         return str(metadatas[0]["value"]) if metadatas else ""
 
+    @_reachable
     def documents(self) -> dict[str, DocumentRecord]:
         records: dict[str, DocumentRecord] = {}
         for ids, metadatas, _ in self._scan(self._docs, include_documents=False):
@@ -111,16 +132,19 @@ class ChunkStore:
                 records[doc_id] = _record_from_metadata(doc_id, metadata)
         return records
 
+    @_reachable
     def document(self, doc_id: str) -> DocumentRecord | None:
         result = self._docs.get(ids=[doc_id], include=["metadatas"])
         metadatas = result["metadatas"] or []
         return _record_from_metadata(doc_id, metadatas[0]) if metadatas else None
 
+    @_reachable
     def document_text(self, doc_id: str) -> str | None:
         result = self._docs.get(ids=[doc_id], include=["documents"])
         documents = result["documents"] or []
         return documents[0] if documents else None
 
+    @_reachable
     def chunk_count(self) -> int:
         return int(self._chunks.count())
 
@@ -138,7 +162,26 @@ class ChunkStore:
             for cid, metadata, text in zip(ids, metadatas, documents, strict=True):
                 yield _chunk_from_metadata(cid, metadata, text, None)
 
-    def query(self, vector: Sequence[float], limit: int, where: dict[str, Any] | None) -> list[StoredChunk]:
+    @_reachable
+    def chunks_by_ids(self, ids: Sequence[str], vector: Vectors | None = None) -> list[StoredChunk]:
+        """Chunks by id; with a query `vector`, their `distance` to it is filled in as `query` would."""
+        if not ids:
+            return []
+        include: Any = ["metadatas", "documents", "embeddings"] if vector is not None else ["metadatas", "documents"]
+        result = self._chunks.get(ids=list(ids), include=include)
+        embeddings = result["embeddings"] if vector is not None else None
+        chunks = []
+        for index, (cid, metadata, text) in enumerate(
+            zip(result["ids"], result["metadatas"] or [], result["documents"] or [], strict=True)
+        ):
+            distance = None
+            if embeddings is not None and vector is not None:
+                distance = 1.0 - float(np.dot(np.asarray(embeddings[index], dtype=np.float32), vector))
+            chunks.append(_chunk_from_metadata(cid, metadata, text, distance))
+        return chunks
+
+    @_reachable
+    def query(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[StoredChunk]:
         count = self._chunks.count()
         if count == 0:
             return []

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
 
 import ingest.cli
+from ingest.chroma import StoreUnavailable
+from ingest.store import StoreMismatch
 from service.settings import Settings
 
 app = typer.Typer(
@@ -14,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+EXIT_STORE = 4
 
 
 @app.callback()
@@ -23,6 +31,118 @@ def _configure(ctx: typer.Context) -> None:
 
 
 ingest.cli.register(app)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings), "the callback puts the settings in the context"
+    return settings
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default: ACCORDS_HOST or 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: ACCORDS_PORT or 8000).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings(ctx)
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+    )
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question.")],
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Number of sources.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the /chat response as JSON.")] = False,
+) -> None:
+    """Answer one question from the store and list its numbered sources."""
+    from pydantic import ValidationError
+
+    from service.app import open_runtime
+    from service.schemas import ChatRequest
+
+    try:
+        request = ChatRequest(question=question, top_k=top_k)
+    except ValidationError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error.errors()[0]['msg']}")
+        raise typer.Exit(2) from None
+    try:
+        response = open_runtime(_settings(ctx)).engine.chat(request)
+    except (StoreUnavailable, StoreMismatch) as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_STORE) from None
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    console = Console()
+    console.print(response.answer, highlight=False)
+    for source in response.sources:
+        details = ", ".join(part for part in (source.date, source.url) if part)
+        console.print(f"[{source.id}] {source.title}" + (f" ({details})" if details else ""), highlight=False)
+
+
+@app.command("eval")
+def evaluate_command(
+    ctx: typer.Context,
+    qa_file: Annotated[Path, typer.Argument(help="QA file, one JSON object a line (dev-qa.jsonl format).")],
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run a QA file through the /chat code path and print retrieval and answer metrics."""
+    from service.app import open_runtime
+    from service.evaluation import EvalFileError, evaluate, load_questions, summarize
+
+    try:
+        questions = load_questions(qa_file)
+        outcomes = evaluate(open_runtime(_settings(ctx)).engine, questions, k)
+    except EvalFileError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    except (StoreUnavailable, StoreMismatch) as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_STORE) from None
+    report = summarize(outcomes)
+    if as_json:
+        report["questions_detail"] = [_as_dict(o) for o in outcomes]
+        typer.echo(json.dumps(report, indent=2))
+        return
+    _print_report(report)
+
+
+def _as_dict(outcome: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(outcome) if is_dataclass(outcome) and not isinstance(outcome, type) else {}
+
+
+def _print_report(report: dict[str, object]) -> None:
+    from rich.table import Table
+
+    columns = [
+        ("questions", "n"),
+        ("doc_hit_at_k", "doc_hit@k"),
+        ("evidence_hit_at_k", "evidence_hit@k"),
+        ("answer_hit", "answer_hit"),
+        ("refusal_rate_unanswerable", "refusal(unans.)"),
+        ("false_refusal_rate", "false_refusal"),
+        ("latency_p50_ms", "p50 ms"),
+        ("latency_p95_ms", "p95 ms"),
+    ]
+    table = Table("type", *(label for _, label in columns), box=None)
+    rows = [("all", report), *dict(report["by_type"]).items()]  # type: ignore[call-overload]
+    for name, metrics in rows:
+        table.add_row(name, *("–" if metrics.get(key) is None else str(metrics[key]) for key, _ in columns))
+    Console(width=150).print(table)
 
 
 def main() -> None:

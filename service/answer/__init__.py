@@ -1,0 +1,1 @@
+"""Turning retrieved passages into a cited answer (or an honest "not in the documents")."""

@@ -1,0 +1,146 @@
+"""Score every sentence of the retrieved passages as a possible answer.
+
+A sentence is a good answer when it means what the question asks (its vector, pooled at ingest from
+the passage's forward pass, is close to the question's), shares the question's rare words (IDF-weighted
+overlap: "Open Skies", "Schrems"), sits in a highly ranked passage, and holds the kind of phrase the
+question wants (an amount for "how much", a date for "when").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.retrieval.cues import AnswerType, Cues
+from service.retrieval.hybrid import Candidate
+from service.retrieval.terms import terms
+
+_W_SEMANTIC, _W_LEXICAL, _W_PASSAGE = 0.5, 0.35, 0.15
+TYPE_BONUS = 0.08
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"|hundred|dozen)"
+)
+TYPE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
+    "date": re.compile(
+        rf"\b(?:{_MONTH}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+(?:19|20)\d\d|(?:19|20)\d\d)\b", re.I
+    ),
+    "amount": re.compile(
+        r"[$€£¥]\s?\d|\b(?:usd|eur|cad|gbp|aud|jpy)\b|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)\b"
+        r"|\bdollars?\b|\beuros?\b|\bpercent\b|%",
+        re.I,
+    ),
+    "number": re.compile(rf"\b\d[\d,.]*\b|\b{_NUMBER_WORD}\b", re.I),
+    "duration": re.compile(
+        rf"\b(?:\d+|{_NUMBER_WORD})[\s-]+(?:days?|weeks?|months?|years?|decades?)\b", re.I
+    ),
+    # "in Phnom Penh", "at Vilnius": a preposition of place, then a name that is not an institution.
+    "place": re.compile(
+        r"\b(?:in|at|held in|located in|seat in|based in)\s+(?:the\s+(?:city|town|capital)\s+of\s+)?"
+        r"(?!(?:the|this|that|these|its|their|our|an?|United|European|U\.S|EU|Government|Framework|Agreement|Article|"
+        r"Chapter|Section|Annex|Paragraph|Part|January|February|March|April|May|June|July|August|September|"
+        r"October|November|December)\b)[A-Z][a-z]+"
+    ),
+    "person": re.compile(
+        r"\b(?:President|Prime Minister|Secretary|Minister|Commissioner|Chancellor|Ambassador|Mr\.|Ms\.|Dr\.)"
+        r"\s+[A-Z]"
+        r"|\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+\b"
+    ),
+}
+
+
+# What counts as the wanted kind of phrase: "when does it expire?" is answered by "180 days after".
+_FAMILIES: dict[AnswerType, tuple[AnswerType, ...]] = {
+    "date": ("date", "duration"),
+    "duration": ("duration", "date"),
+    "amount": ("amount",),
+    "number": ("number",),
+    "place": ("place",),
+    "person": ("person",),
+}
+ACCEPTED: dict[AnswerType, re.Pattern[str]] = {
+    kind: re.compile(
+        "|".join(f"(?:{TYPE_PATTERNS[other].pattern})" for other in others),
+        0 if kind in ("place", "person") else re.I,  # these two rely on capital letters
+    )
+    for kind, others in _FAMILIES.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    rank: int  # rank of the passage among the candidates (0 = best)
+    candidate: Candidate
+    start: int  # span inside the passage text
+    end: int
+    score: float
+    semantic: float
+    lexical: float
+    has_type: bool
+
+    @property
+    def text(self) -> str:
+        return self.candidate.chunk.text[self.start : self.end]
+
+
+def score_sentences(
+    candidates: list[Candidate], question: str, cues: Cues, idf: Callable[[str], float]
+) -> list[ScoredSentence]:
+    question_terms = set(terms(question, expand=False))
+    sentence_terms = [
+        [
+            question_terms.intersection(terms(candidate.chunk.text[start:end], expand=False))
+            for start, end in candidate.chunk.sentences
+        ]
+        for candidate in candidates
+    ]
+    weights = _focus_weights(
+        question_terms, [shared for per_chunk in sentence_terms for shared in per_chunk], idf
+    )
+    total = sum(weights.values()) or 1.0
+    top = candidates[0].score if candidates else 1.0
+    pattern = ACCEPTED.get(cues.answer_type) if cues.answer_type else None
+    scored: list[ScoredSentence] = []
+    for rank, candidate in enumerate(candidates):
+        text = candidate.chunk.text
+        for index, (start, end) in enumerate(candidate.chunk.sentences):
+            sentence = text[start:end]
+            semantic = (
+                float(candidate.sentence_scores[index]) if index < len(candidate.sentence_scores) else 0.0
+            )
+            lexical = sum(weights[term] for term in sentence_terms[rank][index]) / total
+            has_type = bool(pattern.search(sentence)) if pattern else False
+
+            score = (
+                _W_SEMANTIC * semantic
+                + _W_LEXICAL * lexical
+                + _W_PASSAGE * (candidate.score / top if top else 0.0)
+                + (TYPE_BONUS if has_type else 0.0)
+            )
+            scored.append(ScoredSentence(rank, candidate, start, end, score, semantic, lexical, has_type))
+    return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def _focus_weights(
+    question_terms: set[str], sentences: list[set[str]], idf: Callable[[str], float]
+) -> dict[str, float]:
+    """Corpus rarity times rarity among the candidate sentences.
+
+    The retrieved passages all share the question's topic words (the statement's name, its parties), so
+    those words cannot tell the answering sentence apart; the words that occur in only one or two of the
+    candidate sentences ("hailed", "ZOPFAN", "emerging trends") can.
+    """
+    count = max(len(sentences), 1)
+    ceiling = math.log(1.0 + count)
+    weights = {}
+    for term in question_terms:
+        frequency = sum(1 for shared in sentences if term in shared)
+        weights[term] = idf(term) * math.log(1.0 + count / (1.0 + frequency)) / ceiling
+    return weights

@@ -1,0 +1,79 @@
+"""The FastAPI application: `create_app(settings)` opens the model and the store once, in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from ingest.embedder import Embedder
+from ingest.runtime import open_embedder, open_store
+from ingest.store import ChunkStore
+from service import errors
+from service.answer.extractive import ExtractiveAnswerer
+from service.chat import ChatEngine
+from service.conversations import Conversations
+from service.limits import BodyLimit
+from service.retrieval.hybrid import HybridRetriever
+from service.retrieval.view import StoreView
+from service.routes import chat, documents, health, stream
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything the routes need, opened once per process."""
+
+    settings: Settings
+    embedder: Embedder
+    store: ChunkStore
+    view: StoreView
+    engine: ChatEngine
+
+
+def open_runtime(settings: Settings, embedder: Embedder | None = None) -> Runtime:
+    embedder = embedder or open_embedder(settings)
+    store = open_store(settings, embedder)
+    view = StoreView(store, settings.refresh_interval_s)
+    engine = ChatEngine(
+        retriever=HybridRetriever(store, embedder, view),
+        answerer=ExtractiveAnswerer(settings.found_threshold),
+        view=view,
+        conversations=Conversations(
+            settings.conversation_turns, settings.conversation_ttl_s, settings.max_conversations
+        ),
+        default_top_k=settings.top_k,
+    )
+    return Runtime(settings=settings, embedder=embedder, store=store, view=view, engine=engine)
+
+
+def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
+    """`embedder` lets tests pass a fake; the service itself loads the bundled model."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = open_runtime(settings, embedder)
+        log.info("accords ready: %d documents", len(app.state.runtime.view.catalog.documents))
+        yield
+        app.state.runtime = None
+
+    app = FastAPI(
+        title="accords",
+        summary="Answers questions over agreement documents and cites the exact passages it used.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = None
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(chat.router)
+    app.include_router(stream.router)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    return app

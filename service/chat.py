@@ -1,0 +1,107 @@
+"""One question in, one cited answer out: the code path `/chat`, `accords ask` and `accords eval` share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.answer.extractive import Answer, ExtractiveAnswerer
+from service.conversations import Conversations, Turn
+from service.followup import read_follow_up
+from service.retrieval.hybrid import Filters, HybridRetriever, Retrieval
+from service.retrieval.view import StoreView
+from service.schemas import AnswerSentence, ChatFilters, ChatRequest, ChatResponse, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A question read in its conversation, with its passages retrieved, before any answer is written."""
+
+    conversation_id: str
+    retrieval: Retrieval
+    top_k: int
+
+
+class ChatEngine:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        answerer: ExtractiveAnswerer,
+        view: StoreView,
+        conversations: Conversations,
+        default_top_k: int,
+    ) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.view = view
+        self.conversations = conversations
+        self.default_top_k = default_top_k
+
+    def chat(self, request: ChatRequest) -> ChatResponse:
+        prepared = self.prepare(request)
+        answer = self.answerer.answer(prepared.retrieval, prepared.top_k, self.view.lexical.idf)
+        return self.finish(request, prepared, answer, mode="extractive")
+
+    def prepare(self, request: ChatRequest) -> Prepared:
+        conversation_id, history = self.conversations.history(request.conversation_id)
+        follow_up = read_follow_up(request.question, history)
+        top_k = request.top_k or self.default_top_k
+        retrieval = self.retriever.retrieve(
+            request.question,
+            filters=to_filters(request.filters),
+            limit=top_k,
+            context=follow_up.context,
+            prior_documents=follow_up.prior_documents,
+        )
+        return Prepared(conversation_id, retrieval, top_k)
+
+    def finish(self, request: ChatRequest, prepared: Prepared, answer: Answer, mode: str) -> ChatResponse:
+        cited = {source_id for sentence in answer.sentences for source_id in sentence.sources}
+        documents = tuple(
+            dict.fromkeys(
+                answer.sources[n - 1].chunk.doc_id for n in sorted(cited) if n <= len(answer.sources)
+            )
+        )
+        self.conversations.record(
+            prepared.conversation_id, Turn(request.question, answer.text, documents, answer.found)
+        )
+        return ChatResponse(
+            answer=answer.text,
+            found=answer.found,
+            conversation_id=prepared.conversation_id,
+            mode="llm" if mode == "llm" else "extractive",
+            sources=to_sources(answer),
+            sentences=[
+                AnswerSentence(start=s.start, end=s.end, sources=list(s.sources)) for s in answer.sentences
+            ],
+        )
+
+
+def to_filters(filters: ChatFilters | None) -> Filters:
+    if filters is None:
+        return Filters()
+    return Filters(
+        kinds=tuple(filters.kind) if filters.kind else None,
+        date_from=filters.date_from.isoformat() if filters.date_from else None,
+        date_to=filters.date_to.isoformat() if filters.date_to else None,
+        document_ids=tuple(filters.document_id) if filters.document_id else None,
+    )
+
+
+def to_sources(answer: Answer) -> list[Source]:
+    return [
+        Source(
+            id=index,
+            document_id=candidate.chunk.doc_id,
+            title=candidate.chunk.title,
+            url=candidate.chunk.url,
+            date=candidate.chunk.date,
+            kind=candidate.chunk.kind,
+            heading=candidate.chunk.heading,
+            page=candidate.chunk.page,
+            text=candidate.chunk.text,
+            start=candidate.chunk.start,
+            end=candidate.chunk.end,
+            score=round(candidate.score, 4),
+        )
+        for index, candidate in enumerate(answer.sources, start=1)
+    ]

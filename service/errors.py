@@ -1,0 +1,60 @@
+"""Errors as JSON a client can show: `{"detail": message, "code": ...}`, never a stack trace.
+
+Bad input is the client's to fix (4xx naming the field), a missing store is temporary (503), and
+anything unexpected is logged with its traceback server-side and answered with a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingest.chroma import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def error(status: int, detail: str, code: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for item in exc.errors():
+        location = ".".join(
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        )
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        problems.append(f"{location}: {message}" if location else message)
+    return "; ".join(problems) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error(422, describe_validation(exc), "invalid_request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+        return error(exc.status_code, str(exc.detail), code.get(exc.status_code, "error"), exc.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.warning("store unavailable: %s", exc)
+        return error(
+            503,
+            "The document store is unavailable; try again shortly.",
+            "store_unavailable",
+            {"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error(500, "Internal error; it has been logged.", "internal_error")

@@ -1,0 +1,76 @@
+"""BM25 over the committed passages, derived from the store (local Chroma has no sparse index).
+
+Derived, not stored: it is rebuilt from the store's chunks whenever the store's generation changes, so it
+can never disagree with the vectors for longer than a rebuild. Each passage is indexed with its document
+title and heading path, so "Article 605" or a statement's name finds passages whose text never repeats it.
+bm25s answers in well under a millisecond on this corpus (rank_bm25 took ~40 ms on 10k chunks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from ingest.store import StoredChunk
+from service.retrieval.terms import terms
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalHit:
+    chunk: StoredChunk
+    score: float
+
+
+class LexicalIndex:
+    def __init__(self, chunks: Iterable[StoredChunk], generation: str) -> None:
+        self.generation = generation
+        # Kept without sentence vectors: they are large, and answers fetch the few they need.
+        self._chunks = [_light(chunk) for chunk in chunks]
+        self._doc_ids = np.array([chunk.doc_id for chunk in self._chunks], dtype=object)
+        corpus = [terms(f"{c.title} {c.heading or ''} {c.text}") for c in self._chunks]
+        self._document_frequency: dict[str, int] = {}
+        for document in corpus:
+            for term in set(document):
+                self._document_frequency[term] = self._document_frequency.get(term, 0) + 1
+        self._vocabulary = set(self._document_frequency)
+        self._bm25: bm25s.BM25 | None = None
+        if self._chunks:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency over passages; unseen terms count as rare."""
+        frequency = self._document_frequency.get(term, 0)
+        return float(np.log(1.0 + (len(self._chunks) - frequency + 0.5) / (frequency + 0.5)))
+
+    def search(self, query: str, limit: int, allowed_docs: set[str] | None = None) -> list[LexicalHit]:
+        query_terms = [term for term in terms(query) if term in self._vocabulary]
+        if self._bm25 is None or not query_terms:
+            return []
+        mask: npt.NDArray[np.float32] | None = None
+        if allowed_docs is not None:
+            mask = np.isin(self._doc_ids, list(allowed_docs)).astype(np.float32)
+            if not mask.any():
+                return []
+        k = min(limit, len(self._chunks))
+        indexes, scores = self._bm25.retrieve(
+            [query_terms], k=k, show_progress=False, weight_mask=mask, n_threads=0
+        )
+        return [
+            LexicalHit(self._chunks[int(index)], float(score))
+            for index, score in zip(indexes[0], scores[0], strict=True)
+            if score > 0
+        ]
+
+
+def _light(chunk: StoredChunk) -> StoredChunk:
+    from dataclasses import replace
+
+    return replace(chunk, sentence_vectors="")

@@ -1,0 +1,51 @@
+"""The lexical view of text: the terms BM25 indexes and answer sentences are matched on.
+
+Agreement questions hinge on exact tokens ("Article 12.9", "PGII", "CAD $420 million",
+"movilidadsegura.org"), which generic tokenizers break ("12.9" -> "12", "9") or drop (one-character
+tokens). Numbers keep their dots and commas, dotted names stay whole, hyphenated compounds yield the
+compound and its parts, and words are Snowball-stemmed so "negotiations" meets "negotiated".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:[.'’&-][^\W\d_]+)*")
+_STEMMER = Stemmer.Stemmer("english")
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each either few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just me
+    more most my myself neither no nor not of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they this
+    those through to too under until up upon very was we were what when where which while who whom whose
+    why will with would you your yours yourself yourselves per via within without according""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def terms(text: str, expand: bool = True) -> list[str]:
+    """Index terms of `text`, in order, with repeats (BM25 counts them).
+
+    `expand` adds the parts of compounds ("people-to-people" -> "peopl") for recall; matching sentences
+    against a question turns it off so one hyphenated name does not count three times.
+    """
+    out: list[str] = []
+    for match in _TOKEN.finditer(text.lower().replace("’", "'")):
+        token = match.group(0)
+        if token[0].isdigit():
+            out.append(token.rstrip(".,:"))
+            continue
+        if token in STOPWORDS:
+            continue
+        out.append(_stem(token) if token.isalpha() else token)
+        if expand and not token.isalpha():  # "people-to-people", "u.s", "movilidadsegura.org": parts too
+            out.extend(_stem(part) for part in re.split(r"[.'&-]", token) if part and part not in STOPWORDS)
+    return out
