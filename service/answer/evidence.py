@@ -13,28 +13,31 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.retrieval.acronyms import acronyms_in
 from service.retrieval.cues import AnswerType, Cues
 from service.retrieval.hybrid import Candidate
 from service.retrieval.terms import terms
 
 _W_SEMANTIC, _W_LEXICAL, _W_PASSAGE = 0.5, 0.35, 0.15
 TYPE_BONUS = 0.08
+DEFINITION_BONUS = 0.35  # "What does RISE stand for?": the sentence that spells out "(RISE)"
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _NUMBER_WORD = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundred|dozen)"
 )
 TYPE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     "date": re.compile(
         rf"\b(?:{_MONTH}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+(?:19|20)\d\d|(?:19|20)\d\d)\b", re.I
     ),
+    # Money: a currency sign, code or word ("400 million doses" is a number, not an amount).
     "amount": re.compile(
-        r"[$€£¥]\s?\d|\b(?:usd|eur|cad|gbp|aud|jpy)\b|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)\b"
-        r"|\bdollars?\b|\beuros?\b|\bpercent\b|%",
+        r"[$€£¥]\s?\d|\b(?:usd|eur|cad|gbp|aud|jpy|chf|inr|yen|yuan|rupees?|pounds sterling)\b"
+        r"|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars?|euros?)\b",
         re.I,
     ),
     "number": re.compile(rf"\b\d[\d,.]*\b|\b{_NUMBER_WORD}\b", re.I),
@@ -96,7 +99,7 @@ def score_sentences(
     question_terms = set(terms(question, expand=False))
     sentence_terms = [
         [
-            question_terms.intersection(terms(candidate.chunk.text[start:end], expand=False))
+            question_terms.intersection(_sentence_terms(candidate, candidate.chunk.text[start:end]))
             for start, end in candidate.chunk.sentences
         ]
         for candidate in candidates
@@ -107,6 +110,9 @@ def score_sentences(
     total = sum(weights.values()) or 1.0
     top = candidates[0].score if candidates else 1.0
     pattern = ACCEPTED.get(cues.answer_type) if cues.answer_type else None
+    counted = (
+        terms(cues.counted, expand=False)[0] if cues.counted and terms(cues.counted, expand=False) else None
+    )
     scored: list[ScoredSentence] = []
     for rank, candidate in enumerate(candidates):
         text = candidate.chunk.text
@@ -117,9 +123,13 @@ def score_sentences(
             )
             lexical = sum(weights[term] for term in sentence_terms[rank][index]) / total
             has_type = bool(pattern.search(sentence)) if pattern else False
+            if has_type and counted and counted not in set(terms(sentence, expand=False)):
+                has_type = False  # "how many tonnes": a number of something else does not answer
 
+            defines = cues.defined is not None and f"({cues.defined})" in sentence
             score = (
-                _W_SEMANTIC * semantic
+                (DEFINITION_BONUS if defines else 0.0)
+                + _W_SEMANTIC * semantic
                 + _W_LEXICAL * lexical
                 + _W_PASSAGE * (candidate.score / top if top else 0.0)
                 + (TYPE_BONUS if has_type else 0.0)
@@ -144,3 +154,11 @@ def _focus_weights(
         frequency = sum(1 for shared in sentences if term in shared)
         weights[term] = idf(term) * math.log(1.0 + count / (1.0 + frequency)) / ceiling
     return weights
+
+
+def _sentence_terms(candidate: Candidate, sentence: str) -> set[str]:
+    """A sentence's terms, counting "NADD" as "North American Drug Dialogue" where the document says so."""
+    long_forms = " ".join(
+        candidate.acronyms[acronym] for acronym in acronyms_in(sentence) if acronym in candidate.acronyms
+    )
+    return set(terms(f"{sentence} {long_forms}", expand=False))

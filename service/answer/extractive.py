@@ -20,6 +20,8 @@ _TYPED_MARGIN = 0.02  # a sentence of the wanted type must (nearly) be the best 
 _EXTRA_RATIO, _LIST_RATIO = 0.86, 0.78
 _MAX_SENTENCES, _MAX_LIST_SENTENCES = 3, 6
 _REDUNDANT_JACCARD = 0.6
+# Off-topic question: no passage and no sentence is even loosely about it (cosine similarities).
+_OFF_TOPIC_PASSAGE, _OFF_TOPIC_SENTENCE = 0.42, 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class ExtractiveAnswerer:
         sources = retrieval.candidates[:top_k]
         scored = score_sentences(sources, retrieval.question, retrieval.cues, idf) if sources else []
         lead = _lead(scored, retrieval)
-        if lead is None or lead.score < self.threshold:
+        if lead is None or lead.score < self.threshold or _off_topic(sources, lead):
             return not_found(retrieval, lead.score if lead else 0.0)
         chosen = _with_supporting(lead, scored, retrieval.cues.wants_list)
         chosen.sort(key=lambda s: (s.rank, s.start))
@@ -64,6 +66,12 @@ def _lead(scored: list[ScoredSentence], retrieval: Retrieval) -> ScoredSentence 
     if typed is None or typed.score < best.score - _TYPED_MARGIN:
         return None  # the passages are on topic but none says what was asked (no amount, no date...)
     return typed
+
+
+def _off_topic(sources: list[Candidate], lead: ScoredSentence) -> bool:
+    """The words may match (BM25 finds "World Cup" somewhere) while nothing is about the question."""
+    best_passage = max(candidate.passage for candidate in sources)
+    return best_passage < _OFF_TOPIC_PASSAGE and lead.semantic < _OFF_TOPIC_SENTENCE
 
 
 def _with_supporting(

@@ -73,13 +73,17 @@ _TYPE_PATTERNS: list[tuple[re.Pattern[str], AnswerType]] = [
     ),
     (
         re.compile(
-            r"\bhow much\b|\bwhat (?:was |is )?the (?:value|amount|cost|sum|price|budget)\b"
+            r"\bhow much (?:money|funding|financing|aid|investment|capital)\b"
+            r"|\bhow much\b.*\b(?:pay|paid|cost|costs|fund|funded|invest|invested|spend|spent|worth|price|"
+            r"contribute|contributed|commit|committed|pledge|pledged|provide|provided|finance|financed|trade|"
+            r"raise|raised|allocate|allocated|grant|granted|lend|lent|loan)\b"
+            r"|\bwhat (?:was |is )?the (?:value|amount|cost|sum|price|budget)\b"
             r"|\bhow many (?:dollars|euros)\b",
             re.I,
         ),
         "amount",
     ),
-    (re.compile(r"\bhow many\b|\bwhat (?:percentage|percent|share|rate|number)\b", re.I), "number"),
+    (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|percent|share|rate|number)\b", re.I), "number"),
     (
         re.compile(
             r"^\s*where\b|\bin (?:what|which) (?:city|country|town|capital|place|location)\b"
@@ -106,6 +110,8 @@ class Cues:
     version: VersionCue | None
     answer_type: AnswerType | None
     wants_list: bool
+    counted: str | None = None  # "how many tonnes ..." -> "tonnes": an answer must count that thing
+    defined: str | None = None  # "What does RISE stand for?" -> "RISE": the answer is its definition
 
 
 def read_cues(question: str) -> Cues:
@@ -126,4 +132,25 @@ def read_cues(question: str) -> Cues:
         version=version,
         answer_type=answer_type,
         wants_list=bool(_LIST.search(question)),
+        counted=_counted(question),
+        defined=_defined(question),
     )
+
+
+_DEFINITION_QUESTION = re.compile(
+    r"\bwhat (?:does|do|is|are|was)(?: the)? ([A-Z][A-Z0-9&+-]*[A-Z0-9])\b(?:\s+(?:stand for|mean|refer to))?"
+    r"|\b([A-Z][A-Z0-9&+-]*[A-Z0-9]) stands? for\b"
+)
+
+
+def _defined(question: str) -> str | None:
+    match = _DEFINITION_QUESTION.search(question)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+(?:more\s+|new\s+|of\s+the\s+)?([a-z][\w-]*)", re.I)
+
+
+def _counted(question: str) -> str | None:
+    match = _HOW_MANY.search(question)
+    return match.group(1).lower() if match else None

@@ -48,6 +48,7 @@ class Candidate:
     lexical: float = 0.0  # BM25, raw
     sentence_scores: Vectors = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     score: float = 0.0
+    acronyms: dict[str, str] = field(default_factory=dict)  # defined by the passage's document
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,8 @@ class HybridRetriever:
         for hit in lexical:
             if hit.chunk.chunk_id in by_id:
                 by_id[hit.chunk.chunk_id].lexical = hit.score
+        for candidate in by_id.values():
+            candidate.acronyms = self._view.lexical.acronyms(candidate.chunk.doc_id)
         return list(by_id.values())
 
 

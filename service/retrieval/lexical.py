@@ -8,6 +8,7 @@ bm25s answers in well under a millisecond on this corpus (rank_bm25 took ~40 ms 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ingest.store import StoredChunk
+from service.retrieval.acronyms import acronyms_in, definitions
 from service.retrieval.terms import terms
 
 
@@ -31,7 +33,14 @@ class LexicalIndex:
         # Kept without sentence vectors: they are large, and answers fetch the few they need.
         self._chunks = [_light(chunk) for chunk in chunks]
         self._doc_ids = np.array([chunk.doc_id for chunk in self._chunks], dtype=object)
-        corpus = [terms(f"{c.title} {c.heading or ''} {c.text}") for c in self._chunks]
+        self._acronyms: dict[str, dict[str, str]] = defaultdict(dict)
+        for chunk in self._chunks:
+            self._acronyms[chunk.doc_id].update(definitions(chunk.text))
+        self._long_forms: dict[str, set[str]] = defaultdict(set)
+        for found in self._acronyms.values():
+            for acronym, long_form in found.items():
+                self._long_forms[acronym].add(long_form)
+        corpus = [self._passage_terms(c) for c in self._chunks]
         self._document_frequency: dict[str, int] = {}
         for document in corpus:
             for term in set(document):
@@ -50,8 +59,28 @@ class LexicalIndex:
         frequency = self._document_frequency.get(term, 0)
         return float(np.log(1.0 + (len(self._chunks) - frequency + 0.5) / (frequency + 0.5)))
 
+    def acronyms(self, doc_id: str) -> dict[str, str]:
+        """Acronyms the document defines, with their long forms."""
+        return self._acronyms.get(doc_id, {})
+
+    def _passage_terms(self, chunk: StoredChunk) -> list[str]:
+        """Title, heading and text, plus the long form of every acronym the document defines and the
+        passage uses, plus the acronyms themselves case-sensitively ("#RISE" is not the verb "rise")."""
+        used = acronyms_in(chunk.text)
+        defined = self._acronyms.get(chunk.doc_id, {})
+        long_forms = " ".join(defined[acronym] for acronym in used if acronym in defined)
+        return [
+            *terms(f"{chunk.title} {chunk.heading or ''} {chunk.text} {long_forms}"),
+            *(f"#{acronym}" for acronym in used),
+        ]
+
+    def query_terms(self, query: str) -> list[str]:
+        used = acronyms_in(query)
+        long_forms = " ".join(form for acronym in used for form in sorted(self._long_forms.get(acronym, ())))
+        return [*terms(f"{query} {long_forms}"), *(f"#{acronym}" for acronym in used)]
+
     def search(self, query: str, limit: int, allowed_docs: set[str] | None = None) -> list[LexicalHit]:
-        query_terms = [term for term in terms(query) if term in self._vocabulary]
+        query_terms = [term for term in self.query_terms(query) if term in self._vocabulary]
         if self._bm25 is None or not query_terms:
             return []
         mask: npt.NDArray[np.float32] | None = None
