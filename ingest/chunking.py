@@ -19,7 +19,7 @@ from ingest.sentences import sentence_spans
 from ingest.structure import Paragraph, classify, heading_paths
 
 # Bump when chunking changes: it is part of every document's content hash, so a re-ingest re-chunks.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 _SEPARATORS = ["\n\n", "\n", r"(?<=[.!?;])\s+", r"(?<=[,:])\s+", r"\s+", ""]
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 _MAX_PREFIX_CHARS = 160

@@ -82,10 +82,15 @@ def _with_supporting(
     for sentence in scored:
         if len(chosen) >= limit or sentence.score < lead.score * ratio:
             break
-        if any(_redundant(sentence, other) for other in chosen):
+        if _is_heading(sentence.text) or any(_redundant(sentence, other) for other in chosen):
             continue
         chosen.append(sentence)
     return chosen
+
+
+def _is_heading(text: str) -> bool:
+    """A title line adds nothing next to the sentence that answers (it may still *be* the answer)."""
+    return text.startswith("#") or (text[-1:] not in ".!?;:)" and len(text.split()) <= 12)
 
 
 def _words(text: str) -> set[str]:
