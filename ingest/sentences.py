@@ -15,7 +15,10 @@ from collections.abc import Iterator
 import blingfire
 
 Span = tuple[int, int]
-_STARTS_OWN_LINE = re.compile(r"^\s*(?:[-*•–]\s|\(?[0-9]{1,3}[.)]\s|\([a-zA-Z]{1,4}\)\s|[a-z][.)]\s|#{1,6}\s|\|)")
+# List items, numbered paragraphs, "(a)" clauses, headings and table rows start a line of their own.
+_STARTS_OWN_LINE = re.compile(
+    r"^\s*(?:[-*•–]\s|\(?[0-9]{1,3}[.)]\s|\([a-zA-Z]{1,4}\)\s|[a-z][.)]\s|#{1,6}\s|\|)"
+)
 _MIN_FRAGMENT_LETTERS = 2
 
 

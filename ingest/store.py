@@ -167,7 +167,7 @@ class ChunkStore:
         """Chunks by id; with a query `vector`, their `distance` to it is filled in as `query` would."""
         if not ids:
             return []
-        include: Any = ["metadatas", "documents", "embeddings"] if vector is not None else ["metadatas", "documents"]
+        include: Any = ["metadatas", "documents"] + (["embeddings"] if vector is not None else [])
         result = self._chunks.get(ids=list(ids), include=include)
         embeddings = result["embeddings"] if vector is not None else None
         chunks = []

@@ -12,14 +12,16 @@ from fastapi import FastAPI
 from ingest.embedder import Embedder
 from ingest.runtime import open_embedder, open_store
 from ingest.store import ChunkStore
-from service import errors
+from service import errors, siteaccess
 from service.answer.extractive import ExtractiveAnswerer
 from service.chat import ChatEngine
 from service.conversations import Conversations
 from service.limits import BodyLimit
+from service.llm.client import LLMClient
+from service.responder import Responder, open_responder
 from service.retrieval.hybrid import HybridRetriever
 from service.retrieval.view import StoreView
-from service.routes import chat, documents, health, stream
+from service.routes import chat, documents, health, openai_compat, stream, widget
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,13 @@ class Runtime:
     store: ChunkStore
     view: StoreView
     engine: ChatEngine
+    responder: Responder  # the async answer path (LLM when configured, extractive otherwise)
 
 
-def open_runtime(settings: Settings, embedder: Embedder | None = None) -> Runtime:
+def open_runtime(
+    settings: Settings, embedder: Embedder | None = None, llm: LLMClient | None = None
+) -> Runtime:
+    """`llm` is the language model client the lifespan opened (and will close); None = extractive only."""
     embedder = embedder or open_embedder(settings)
     store = open_store(settings, embedder)
     view = StoreView(store, settings.refresh_interval_s)
@@ -49,7 +55,14 @@ def open_runtime(settings: Settings, embedder: Embedder | None = None) -> Runtim
         ),
         default_top_k=settings.top_k,
     )
-    return Runtime(settings=settings, embedder=embedder, store=store, view=view, engine=engine)
+    return Runtime(
+        settings=settings,
+        embedder=embedder,
+        store=store,
+        view=view,
+        engine=engine,
+        responder=open_responder(engine, embedder, settings, llm),
+    )
 
 
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
@@ -57,10 +70,17 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = open_runtime(settings, embedder)
-        log.info("accords ready: %d documents", len(app.state.runtime.view.catalog.documents))
-        yield
-        app.state.runtime = None
+        llm = LLMClient(settings) if settings.llm_base_url else None
+        try:
+            app.state.runtime = open_runtime(settings, embedder, llm)
+            log.info("accords ready: %d documents", len(app.state.runtime.view.catalog.documents))
+            if llm is not None:
+                log.info("answers by %s at %s", settings.llm_model, settings.llm_base_url)
+            yield
+        finally:
+            app.state.runtime = None
+            if llm is not None:
+                await llm.aclose()
 
     app = FastAPI(
         title="accords",
@@ -72,8 +92,11 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app.state.runtime = None
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    siteaccess.install(app, settings)  # CORS, site keys and rate limits on the chat routes
     app.include_router(chat.router)
     app.include_router(stream.router)
+    app.include_router(openai_compat.router)
     app.include_router(documents.router)
     app.include_router(health.router)
+    app.include_router(widget.router)
     return app

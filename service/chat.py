@@ -41,29 +41,43 @@ class ChatEngine:
         answer = self.answerer.answer(prepared.retrieval, prepared.top_k, self.view.lexical.idf)
         return self.finish(request, prepared, answer, mode="extractive")
 
-    def prepare(self, request: ChatRequest) -> Prepared:
-        conversation_id, history = self.conversations.history(request.conversation_id)
+    def recall(self, request: ChatRequest) -> tuple[str, list[Turn]]:
+        """The conversation id to use and its turns so far (see `Conversations.history`)."""
+        return self.conversations.history(request.conversation_id)
+
+    def prepare(
+        self,
+        request: ChatRequest,
+        conversation: tuple[str, list[Turn]] | None = None,
+        standalone: str | None = None,
+    ) -> Prepared:
+        """`conversation` overrides the stored one (the OpenAI-compatible API sends its own history);
+        `standalone` is the follow-up as the LLM rewrote it, retrieved without the extractive context."""
+        conversation_id, history = conversation or self.recall(request)
         follow_up = read_follow_up(request.question, history)
         top_k = request.top_k or self.default_top_k
         retrieval = self.retriever.retrieve(
-            request.question,
+            standalone or request.question,
             filters=to_filters(request.filters),
             limit=top_k,
-            context=follow_up.context,
+            context=None if standalone else follow_up.context,
             prior_documents=follow_up.prior_documents,
         )
         return Prepared(conversation_id, retrieval, top_k)
 
-    def finish(self, request: ChatRequest, prepared: Prepared, answer: Answer, mode: str) -> ChatResponse:
+    def finish(
+        self, request: ChatRequest, prepared: Prepared, answer: Answer, mode: str, record: bool = True
+    ) -> ChatResponse:
         cited = {source_id for sentence in answer.sentences for source_id in sentence.sources}
         documents = tuple(
             dict.fromkeys(
                 answer.sources[n - 1].chunk.doc_id for n in sorted(cited) if n <= len(answer.sources)
             )
         )
-        self.conversations.record(
-            prepared.conversation_id, Turn(request.question, answer.text, documents, answer.found)
-        )
+        if record:
+            self.conversations.record(
+                prepared.conversation_id, Turn(request.question, answer.text, documents, answer.found)
+            )
         return ChatResponse(
             answer=answer.text,
             found=answer.found,

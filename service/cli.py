@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 import ingest.cli
 from ingest.chroma import StoreUnavailable
 from ingest.store import StoreMismatch
+from service.keys_cli import keys_app
 from service.settings import Settings
 
 app = typer.Typer(
@@ -31,6 +33,7 @@ def _configure(ctx: typer.Context) -> None:
 
 
 ingest.cli.register(app)
+app.add_typer(keys_app, name="keys")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -54,7 +57,13 @@ def serve(
 
     settings = _settings(ctx)
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        # X-Forwarded-For is believed only from ACCORDS_TRUSTED_PROXIES (the per-IP rate limits use it).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
 
 
@@ -74,21 +83,22 @@ def ask(
     try:
         request = ChatRequest(question=question, top_k=top_k)
     except ValidationError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error.errors()[0]['msg']}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(2) from None
     try:
         response = open_runtime(_settings(ctx)).engine.chat(request)
     except (StoreUnavailable, StoreMismatch) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
-    console = Console()
-    console.print(response.answer, highlight=False)
+    console = Console(soft_wrap=True)  # one source a line, quotes unbroken, whatever the width
+    console.print(response.answer, highlight=False, markup=False)  # quotes may hold "[sic]", "[/]"
     for source in response.sources:
         details = ", ".join(part for part in (source.date, source.url) if part)
-        console.print(f"[{source.id}] {source.title}" + (f" ({details})" if details else ""), highlight=False)
+        line = f"[{source.id}] {source.title}" + (f" ({details})" if details else "")
+        console.print(line, highlight=False, markup=False)
 
 
 @app.command("eval")
@@ -106,10 +116,10 @@ def evaluate_command(
         questions = load_questions(qa_file)
         outcomes = evaluate(open_runtime(_settings(ctx)).engine, questions, k)
     except EvalFileError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     except (StoreUnavailable, StoreMismatch) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
     report = summarize(outcomes)
     if as_json:

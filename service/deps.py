@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from ingest.store import ChunkStore
 from service.chat import ChatEngine
+from service.responder import Responder
 from service.retrieval.view import StoreView
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ def get_engine(request: Request) -> ChatEngine:
     return get_runtime(request).engine
 
 
+def get_responder(request: Request) -> Responder:
+    return get_runtime(request).responder
+
+
 def get_store(request: Request) -> ChunkStore:
     return get_runtime(request).store
 
@@ -36,5 +41,6 @@ def get_view(request: Request) -> StoreView:
 
 
 EngineDep = Annotated[ChatEngine, Depends(get_engine)]
+ResponderDep = Annotated[Responder, Depends(get_responder)]
 StoreDep = Annotated[ChunkStore, Depends(get_store)]
 ViewDep = Annotated[StoreView, Depends(get_view)]

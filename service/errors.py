@@ -26,9 +26,14 @@ def error(status: int, detail: str, code: str, headers: Mapping[str, str] | None
 def describe_validation(exc: RequestValidationError) -> str:
     problems = []
     for item in exc.errors():
-        location = ".".join(
-            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
-        )
+        loc = tuple(item.get("loc", ()))
+        if item.get("type") == "json_invalid":  # loc is ("body", character offset)
+            reason = (item.get("ctx") or {}).get("error", "JSON decode error")
+            problems.append(f"the body is not valid JSON: {reason} at character {loc[-1] if loc else 0}")
+            continue
+        location = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+        if not location and loc[:1] == ("body",):
+            location = "body"  # the body as a whole: missing, or not a JSON object
         message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
         problems.append(f"{location}: {message}" if location else message)
     return "; ".join(problems) or "invalid request"
@@ -41,7 +46,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+            422: "invalid_request",
+            503: "unavailable",
+        }
         return error(exc.status_code, str(exc.detail), code.get(exc.status_code, "error"), exc.headers)
 
     @app.exception_handler(StoreUnavailable)

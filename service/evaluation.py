@@ -44,6 +44,8 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as err:
         raise EvalFileError(f"cannot read {path}: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise EvalFileError(f"cannot read {path}: not UTF-8 text ({err.reason})") from err
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -51,10 +53,38 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             item = json.loads(line)
         except json.JSONDecodeError as err:
             raise EvalFileError(f"{path}:{number}: not JSON ({err.msg})") from err
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise EvalFileError(f"{path}:{number}: needs an object with a 'question' string")
+        if not isinstance(item, dict) or not _is_question(item.get("question")):
+            raise EvalFileError(f"{path}:{number}: needs an object with a 'question' string (1-2000 chars)")
+        problem = _shape_problem(item)
+        if problem:
+            raise EvalFileError(f"{path}:{number}: {problem}")
         questions.append(item)
     return questions
+
+
+def _is_question(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= 2000
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(entry, str) for entry in value)
+
+
+def _shape_problem(item: dict[str, Any]) -> str | None:
+    """What would otherwise crash the run or silently skew a metric (a string of answers is iterable)."""
+    if item.get("answers") is not None and not _is_strings(item["answers"]):
+        return "'answers' must be a list of strings"
+    if item.get("doc") is not None and not isinstance(item["doc"], str):
+        return "'doc' must be a string or null"
+    if item.get("also_docs") is not None and not _is_strings(item["also_docs"]):
+        return "'also_docs' must be a list of strings"
+    history = item.get("history")
+    if history is not None and not (
+        isinstance(history, list)
+        and all(isinstance(turn, dict) and _is_question(turn.get("question")) for turn in history)
+    ):
+        return "'history' must be a list of objects with a 'question' string"
+    return None
 
 
 def evaluate(engine: ChatEngine, questions: Iterable[dict[str, Any]], k: int) -> list[Outcome]:

@@ -30,27 +30,39 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        rejected = False
 
+        # Raising from `receive` is not enough: FastAPI turns any error while it reads the body into a 400
+        # ("There was an error parsing the body"). So the 413 is sent here, the app is told the client
+        # went away, and whatever it answers to that is dropped.
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    if started:
+                        raise BodyTooLarge  # too late for a 413: abort the request
+                    rejected = True
+                    await self._reject(send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._reject(send)
+        except Exception:
+            if not rejected:
+                raise
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(

@@ -74,10 +74,21 @@ class ChatResponse(BaseModel):
     found: bool
     conversation_id: str
     mode: Literal["extractive", "llm"]
-    degraded: bool = False
-    degraded_reason: str | None = None
-    unsupported: list[int] = Field(default_factory=list, description="Indexes of sentences not supported.")
-    sentences: list[AnswerSentence] = Field(default_factory=list)
+    degraded: bool = Field(
+        default=False,
+        description="The language model failed (timeout, error, empty reply): extractive answer.",
+    )
+    degraded_reason: str | None = Field(default=None, description="Why the answer is degraded.")
+    unsupported: list[int] = Field(
+        default_factory=list,
+        description="Indexes into `sentences` of the sentences the citation check found unsupported: their "
+        "cited passage does not say it, or they state a fact without citing any (LLM answers only).",
+    )
+    sentences: list[AnswerSentence] = Field(
+        default_factory=list,
+        description="The answer's sentences with the sources each cites. For LLM answers they are the split "
+        "`re.split(r'(?<=[.!?])\\s+', answer)`, the same the widget uses, so clients can mark them.",
+    )
     sources: list[Source]
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
 
 from ingest.settings import StoreSettings
+from service.ratelimit import OptionalRate, Rate
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
 
 class Settings(StoreSettings):
@@ -12,7 +17,7 @@ class Settings(StoreSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     top_k: int = Field(default=5, ge=1, le=20, description="Sources per answer unless a request says.")
     found_threshold: float = Field(
-        default=0.36, ge=0.0, le=1.0, description="Evidence score below which the answer is 'not found'."
+        default=0.40, ge=0.0, le=1.0, description="Evidence score below which the answer is 'not found'."
     )
     refresh_interval_s: float = Field(
         default=1.0, ge=0.0, description="How often readers look for another process's ingest."
@@ -21,3 +26,48 @@ class Settings(StoreSettings):
     conversation_ttl_s: float = Field(default=3600.0, gt=0)
     max_conversations: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A language model behind an OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp); unset = extractive.
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1; unset = no LLM.",
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini", min_length=1, description="Model name sent to the endpoint."
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="API key; local servers need none.")
+    llm_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description="Wait for the model's first token, and then for each next one.",
+    )
+    llm_max_tokens: int = Field(
+        default=600, ge=16, le=16_384, description="Longest answer the model may write."
+    )
+    llm_temperature: float | None = Field(
+        default=0.0, ge=0.0, le=2.0, description="Unset = the model's default."
+    )
+    prompts_dir: Path = Field(default=PROMPTS_DIR, description="system.md, answer.md and condense.md.")
+
+    @field_validator("llm_temperature", mode="before")
+    @classmethod
+    def _blank_temperature_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # some models refuse one
+
+    # Embedding the widget (service/access.py): site keys, CORS and rate limits on the chat routes.
+    require_site_key: bool = Field(
+        default=False, description="Refuse chat requests without a site key, same-origin ones included."
+    )
+    rate_limit_ip: OptionalRate = Field(
+        default="60/minute", description="Chat requests per client IP, e.g. 60/minute; 'off' for no limit."
+    )
+    site_key_rate: Rate = Field(
+        default="30/minute", description="Chat requests per site key created without --rate."
+    )
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated proxy IPs whose X-Forwarded-For names the client."
+    )
+
+    @property
+    def site_keys_path(self) -> Path:
+        return self.data_dir / "site-keys.json"

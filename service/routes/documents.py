@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.models import DocumentRecord
@@ -64,11 +65,15 @@ async def document_text(
     store: StoreDep,
     start: Annotated[int | None, Query(ge=0, description="Offset of the passage (default: 0).")] = None,
     end: Annotated[int | None, Query(ge=0, description="End offset (default: end of document).")] = None,
-) -> Passage:
+) -> Passage | JSONResponse:
     """The exact text between `start` and `end`: what a citation's `start`/`end` point at."""
     record = await run_in_threadpool(store.document, document_id)
     text = await run_in_threadpool(store.document_text, document_id)
     if record is None or text is None:
+        # This route shadows the metadata of a document whose id ends in "/text" ("annexes/text").
+        shadowed = f"{document_id}/text"
+        if start is None and end is None and await run_in_threadpool(store.document, shadowed) is not None:
+            return JSONResponse((await document(shadowed, store)).model_dump(mode="json"))
         raise HTTPException(404, f"no document with id {document_id!r}")
     begin = 0 if start is None else start
     stop = len(text) if end is None else end

@@ -3,24 +3,31 @@
 Events: `sources` (the list, first), `delta` ({"text"} pieces of the answer), `done` (the complete /chat
 response), and `error` ({"message"}) if something fails after the stream began. sse-starlette sends a
 keep-alive comment every 15 s, so clients that give up on silence (the widget waits 60 s) do not.
+
+The events come from the `Responder` (LLM or extractive, with the fallback). A client that disconnects
+makes sse-starlette cancel this generator; the cancellation unwinds the answer and closes the upstream
+LLM request with it, and is logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
+import logging
+import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
 
-from service.deps import EngineDep
+from service.deps import ResponderDep
+from service.responder import DeltaEvent, ErrorEvent, Event, Responder, SourcesEvent
 from service.routes.chat import ERRORS, require_json
 from service.schemas import ChatRequest
 
 router = APIRouter(tags=["chat"])
-_PIECE = re.compile(r"\S+\s*")  # an extractive answer streams word by word
+log = logging.getLogger(__name__)
 
 
 @router.post(
@@ -28,21 +35,33 @@ _PIECE = re.compile(r"\S+\s*")  # an extractive answer streams word by word
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
     dependencies=[Depends(require_json)],
 )
-async def chat_stream(body: ChatRequest, engine: EngineDep) -> EventSourceResponse:
+async def chat_stream(body: ChatRequest, responder: ResponderDep) -> EventSourceResponse:
     """Stream the answer: `sources`, then `delta` events, then `done` with the full /chat response."""
-    return EventSourceResponse(_events(engine, body), ping=15)
+    return EventSourceResponse(_events(responder, body), ping=15)
 
 
-async def _events(engine: EngineDep, body: ChatRequest) -> AsyncIterator[ServerSentEvent]:
+async def _events(responder: Responder, body: ChatRequest) -> AsyncIterator[ServerSentEvent]:
+    started = time.monotonic()
     try:
-        response = await run_in_threadpool(engine.chat, body)
+        async with aclosing(responder.events(body)) as events:
+            async for event in events:
+                yield _encode(event)
+    except (asyncio.CancelledError, GeneratorExit):
+        log.info("client disconnected after %.2f s: answer cancelled", time.monotonic() - started)
+        raise
     except Exception as error:  # after the 200 went out, failures can only be reported in-band
+        log.exception("streamed answer failed", exc_info=error)
         yield ServerSentEvent(json.dumps({"message": _message(error)}), event="error")
-        return
-    yield ServerSentEvent(json.dumps([s.model_dump() for s in response.sources]), event="sources")
-    for piece in _PIECE.findall(response.answer):
-        yield ServerSentEvent(json.dumps({"text": piece}), event="delta")
-    yield ServerSentEvent(response.model_dump_json(), event="done")
+
+
+def _encode(event: Event) -> ServerSentEvent:
+    if isinstance(event, SourcesEvent):
+        return ServerSentEvent(json.dumps([s.model_dump() for s in event.sources]), event="sources")
+    if isinstance(event, DeltaEvent):
+        return ServerSentEvent(json.dumps({"text": event.text}), event="delta")
+    if isinstance(event, ErrorEvent):
+        return ServerSentEvent(json.dumps({"message": event.message}), event="error")
+    return ServerSentEvent(event.response.model_dump_json(), event="done")
 
 
 def _message(error: Exception) -> str:

@@ -76,9 +76,9 @@
     return `${ORIGIN}/documents/${id}/text?start=${source.start}&end=${source.end}`;
   }
 
-  // MUST MATCH THE SERVER's sentence splitter, re.split(r"(?<=[.!?])\s+", answer) with nothing
-  // removed: the `unsupported` indexes of the `done` event point into that list. The class below is
-  // exactly Python's str `\s`; no look-behind, so that older Safari can still parse this file.
+  // The fallback when the server sent no `sentences` spans (while an answer streams, or an older
+  // server): the old server splitter, re.split(r"(?<=[.!?])\s+", answer) with nothing removed. The class
+  // below is exactly Python's str `\s`; no look-behind, so that older Safari can still parse this file.
   function splitSentences(text) {
     const space = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
     const parts = [];
@@ -105,11 +105,56 @@
 
   const stripMarkers = (text) => text.replace(/\[\d{1,4}\]/g, "").trim();
 
-  // What each marker cites: the text run just before it (back to the previous marker), cut to its
-  // last sentence. "A.[1] B.[2]" is one sentence for the server's splitter, yet [2] cites "B.".
-  // A marker with no text before it ("A. [1]", the [2] of "[1][2]") shares the previous run.
-  function citedTexts(answer) {
-    const cited = {}; // marker offset in the answer -> cited text
+  // The server's sentence spans ({start, end, sources}: offsets into the answer, markers included),
+  // when they are ordered, do not overlap and fit the text; null otherwise.
+  function validSpans(answer, spans) {
+    if (!Array.isArray(spans) || !spans.length) return null;
+    let at = 0;
+    for (const s of spans) {
+      if (!s || !Number.isInteger(s.start) || !Number.isInteger(s.end)) return null;
+      if (s.start < at || s.end < s.start || s.end > answer.length) return null;
+      at = s.end;
+    }
+    return spans;
+  }
+
+  // The answer cut into runs: sentences ({text, index}) and the text between them ({text, index: null}).
+  // The server's spans when it sent them (`unsupported` indexes point into that list), else the split above.
+  function answerRuns(answer, spans) {
+    const runs = [];
+    const given = validSpans(answer, spans);
+    if (given) {
+      let at = 0;
+      given.forEach((s, index) => {
+        if (s.start > at) runs.push({ text: answer.slice(at, s.start), index: null });
+        runs.push({ text: answer.slice(s.start, s.end), index });
+        at = s.end;
+      });
+      if (at < answer.length) runs.push({ text: answer.slice(at), index: null });
+      return runs;
+    }
+    splitSentences(answer).forEach((part, index) => {
+      runs.push({ text: part.text, index });
+      if (part.sep) runs.push({ text: part.sep, index: null });
+    });
+    return runs;
+  }
+
+  // What each marker cites (marker offset in the answer -> text). With the server's spans: the whole
+  // sentence that holds the marker, markers removed. Without them: the text run just before the marker
+  // (back to the previous marker), cut to its last sentence — "A.[1] B.[2]" is one sentence for the
+  // splitter, yet [2] cites "B."; a marker with no text before it (the [2] of "[1][2]") shares the
+  // previous run.
+  function citedTexts(answer, spans) {
+    const cited = {};
+    const given = validSpans(answer, spans);
+    if (given) {
+      for (const s of given) {
+        const sentence = answer.slice(s.start, s.end);
+        for (const m of findMarkers(sentence)) cited[s.start + m.index] = stripMarkers(sentence);
+      }
+      return cited;
+    }
     let runStart = 0;
     let current = "";
     for (const m of findMarkers(answer)) {
@@ -699,6 +744,8 @@ mark{padding:0 1px;border-radius:2px;background:var(--ac-mark);color:var(--ac-ma
       bot.degraded = payload.degraded === true;
       bot.degraded_reason = str(payload.degraded_reason) || null;
       bot.unsupported = Array.isArray(payload.unsupported) ? payload.unsupported.filter(Number.isInteger) : [];
+      bot.sentences = Array.isArray(payload.sentences) ? payload.sentences.filter((x) => x && typeof x === "object")
+        .map((x) => ({ start: intOrNull(x.start), end: intOrNull(x.end) })) : null;
       if (Array.isArray(payload.sources)) bot.sources = normalizeSources(payload.sources);
       if (typeof payload.conversation_id === "string" && payload.conversation_id) {
         this.conversationId = payload.conversation_id;
@@ -753,26 +800,30 @@ mark{padding:0 1px;border-radius:2px;background:var(--ac-mark);color:var(--ac-ma
     renderAnswer(bot, byId) {
       const container = h("div", { class: "bubble answer" });
       const unsupported = bot.pending ? [] : bot.unsupported || [];
-      const cited = citedTexts(bot.answer);
+      const cited = citedTexts(bot.answer, bot.sentences);
       let offset = 0;
-      splitSentences(bot.answer).forEach((part, index) => {
+      for (const run of answerRuns(bot.answer, bot.sentences)) {
         const said = h("span", { class: "said" });
         let last = 0;
-        for (const m of findMarkers(part.text)) {
+        for (const m of findMarkers(run.text)) {
           if (!byId[m.id]) continue;
-          said.append(part.text.slice(last, m.index), this.renderChip(byId[m.id], cited[offset + m.index]));
+          said.append(run.text.slice(last, m.index), this.renderChip(byId[m.id], cited[offset + m.index]));
           last = m.index + m.length;
         }
-        said.append(part.text.slice(last));
+        said.append(run.text.slice(last));
+        offset += run.text.length;
+        if (run.index == null) {
+          container.append(...said.childNodes); // between sentences: no sentence of its own
+          continue;
+        }
         const sentence = h("span", { class: "sentence" }, [said]);
-        if (unsupported.includes(index)) {
+        if (unsupported.includes(run.index)) {
           sentence.classList.add("unsupported");
           sentence.title = "Unsupported by the cited passage";
           sentence.append(h("span", { class: "flag", text: "(unsupported by the cited passage)" }));
         }
-        container.append(sentence, part.sep);
-        offset += part.text.length + part.sep.length;
-      });
+        container.append(sentence);
+      }
       return container;
     }
 
@@ -789,7 +840,7 @@ mark{padding:0 1px;border-radius:2px;background:var(--ac-mark);color:var(--ac-ma
     renderSources(bot, byId) {
       const order = [];
       const firstCited = {};
-      const cited = citedTexts(bot.answer);
+      const cited = citedTexts(bot.answer, bot.sentences);
       for (const m of findMarkers(bot.answer)) {
         if (!byId[m.id] || order.includes(m.id)) continue;
         order.push(m.id);

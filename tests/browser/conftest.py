@@ -1,32 +1,36 @@
-"""Fixtures for the widget's browser tests: a service, host pages on other origins, and Chromium.
+"""Fixtures for the widget's browser tests: the real service, a scripted stub, host pages, Chromium.
 
-The tests only ever use ``service_url`` to reach the service. Today it is the scripted stub in
-``stub_service.py``; set ``ACCORDS_SERVICE_URL`` (or replace the fixture) to point the same tests at
-the real service, which must then allow site key ``pk_test`` from ``page_origin``.
+Most tests talk to the REAL service (``service_url``): `accords serve` in a subprocess over `samples/`
+plus a hostile document (``servers.HOSTILE_DOC``), ingested once per session with the real embedding
+model. Its site keys (``site_keys``): ``main`` allows ``page_origin``; ``blocked`` allows only another
+site; ``limited`` allows ``page_origin`` at 2/minute and is created with `accords keys create` while the
+service runs (so it also shows that keys take effect without a restart).
 
-Two host-page servers run on their own ports: ``page_origin`` (allowed to use ``pk_test``) and
-``foreign_origin`` (not allowed), both serving the pages in ``HOST_PAGES``.
+The stub (``stub_url``, ``stub_service.py``) stays only for what the real service cannot produce on
+demand: a degraded answer with unsupported sentences, an error event after the stream began, a slow or
+silent stream (Stop, the idle timeout) and a 503.
+
+Host pages are served from two more ports: ``page_origin`` (allowed by the keys) and ``foreign_origin``
+(allowed by none), both serving ``pages.HOST_PAGES`` (``/NAME`` real, ``/stub/NAME`` stub).
 """
 
 from __future__ import annotations
 
-import html
 import os
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
-from .stub_service import create_app
+from ingest.embedder import Embedder
+from service.sitekeys import SiteKeyStore
+
+from .pages import host_app
+from .servers import AccordsServer, ServerThread, bind, ingest_corpus, origin_of
+from .stub_service import create_app as create_stub
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SITE_KEY = "pk_test"
+STUB_KEYS = {"main": "pk_test", "blocked": "pk_blocked", "limited": "pk_test"}
 
 _screenshot_dir: Path | None = None
 
@@ -56,54 +60,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # ------------------------------------------------------------------------------------ servers
 
 
-def _bind() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
-
-
-def _origin(sock: socket.socket) -> str:
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-class ServerThread:
-    """uvicorn serving ``app`` on an already-bound socket, in a daemon thread."""
-
-    def __init__(self, app: Any, sock: socket.socket) -> None:
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.sock = sock
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        for _ in range(500):
-            if self.server.started or not self.thread.is_alive():
-                break
-            threading.Event().wait(0.01)
-        if not self.server.started:
-            raise RuntimeError("test server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
 @pytest.fixture(scope="session")
 def _sockets() -> Iterator[dict[str, socket.socket]]:
     # Bound up front so every server knows the others' origins before any of them starts.
-    socks = {"page": _bind(), "foreign": _bind(), "service": _bind()}
+    socks = {"page": bind(), "foreign": bind(), "stub": bind()}
     yield socks
     for sock in socks.values():
         sock.close()
@@ -111,117 +71,83 @@ def _sockets() -> Iterator[dict[str, socket.socket]]:
 
 @pytest.fixture(scope="session")
 def page_origin(_sockets: dict[str, socket.socket]) -> str:
-    return _origin(_sockets["page"])
+    return origin_of(_sockets["page"])
 
 
 @pytest.fixture(scope="session")
 def foreign_origin(_sockets: dict[str, socket.socket]) -> str:
-    return _origin(_sockets["foreign"])
+    return origin_of(_sockets["foreign"])
+
+
+@dataclass(frozen=True)
+class RealService:
+    server: AccordsServer
+    keys: dict[str, str]  # role -> site key
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
 
 @pytest.fixture(scope="session")
-def service_url(_sockets: dict[str, socket.socket], page_origin: str) -> Iterator[str]:
-    """Base URL of the service the widget talks to (serves /widget.js, /chat/stream, ...)."""
-    external = os.environ.get("ACCORDS_SERVICE_URL")
-    if external:
-        yield external.rstrip("/")
-        return
-    app = create_app({SITE_KEY: {page_origin}, "pk_blocked": set()})
-    with ServerThread(app, _sockets["service"]):
-        yield _origin(_sockets["service"])
+def real_service(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder, page_origin: str
+) -> Iterator[RealService]:
+    root = tmp_path_factory.mktemp("service")
+    data_dir = ingest_corpus(root, real_embedder)
+    store = SiteKeyStore(data_dir / "site-keys.json")
+    keys = {
+        "main": store.create([page_origin]).key,
+        "blocked": store.create(["https://elsewhere.example"]).key,
+    }
+    # Generous defaults so that only the `limited` key ever answers 429 in this suite.
+    server = AccordsServer(
+        data_dir, root / "serve.log", ACCORDS_RATE_LIMIT_IP="1000/minute", ACCORDS_SITE_KEY_RATE="1000/minute"
+    )
+    try:
+        server.wait_ready()
+        keys["limited"] = server.create_key("--origin", page_origin, "--rate", "2/minute")
+        yield RealService(server, keys)
+    finally:
+        server.stop()
 
 
-# ------------------------------------------------------------------------------------ host pages
-
-HOST_CSS_RESET = """
-* { all: unset !important; }
-html { font-size: 40px; }
-button { background: red !important; padding: 40px !important; font-size: 3rem !important; }
-"""
-
-# name -> (attributes of the widget's <script>, extra <head>, extra <body> content, script in head?)
-HOST_PAGES: dict[str, tuple[dict[str, str] | None, str, str, bool]] = {
-    "basic": ({"data-site-key": SITE_KEY}, "", "", True),
-    "bare": (None, "", "", False),
-    "hostile-css": ({"data-site-key": SITE_KEY}, f"<style>{HOST_CSS_RESET}</style>", "", False),
-    "inline": (
-        {"data-site-key": SITE_KEY},
-        "",
-        '<accords-chat site-key="pk_test" title="Treaty helper" greeting="Hello from the inline chat"'
-        ' placeholder="Type your treaty question"></accords-chat>',
-        False,
-    ),
-    "custom": (
-        {
-            "data-site-key": SITE_KEY,
-            "data-title": "Treaty desk",
-            "data-greeting": "Welcome to the treaty desk.",
-            "data-placeholder": "What do you want to know?",
-            "data-position": "bottom-left",
-            "data-primary-color": "#0a7d38",
-            "data-open": "",
-        },
-        "",
-        "",
-        False,
-    ),
-    "bad-color": (
-        {"data-site-key": SITE_KEY, "data-primary-color": "red; background: url(http://evil.example/x)"},
-        "",
-        "",
-        False,
-    ),
-    "blocked-key": ({"data-site-key": "pk_blocked"}, "", "", False),
-}
+@pytest.fixture(scope="session")
+def service_url(real_service: RealService) -> str:
+    """Base URL of the real service (serves /widget.js, /chat/stream, /demo...)."""
+    return real_service.url
 
 
-def _host_page(service_url: str, name: str) -> str:
-    script_attrs, head, body, in_head = HOST_PAGES[name]
-    script = ""
-    if script_attrs is not None:
-        attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in script_attrs.items())
-        script = f'<script src="{html.escape(service_url)}/widget.js"{attrs} async></script>'
-        if name == "basic":
-            script += script.replace(" async>", ' async data-copy="2">')  # pasted twice: one launcher
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Host page {name}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{head}{script if in_head else ""}</head>
-<body>
-<h1>Host page: {name}</h1>
-<p class="host-text">Some host content with <a href="#top">a link</a> and <a href="#more">another</a>.</p>
-<button class="send chip panel launcher" type="button">Host button</button>
-{body}
-<p>More host content.</p>
-{"" if in_head else script}
-</body></html>"""
+@pytest.fixture(scope="session")
+def site_keys(real_service: RealService) -> dict[str, str]:
+    return real_service.keys
+
+
+@pytest.fixture(scope="session")
+def stub_url(_sockets: dict[str, socket.socket], page_origin: str) -> Iterator[str]:
+    app = create_stub({STUB_KEYS["main"]: {page_origin}, STUB_KEYS["blocked"]: set()})
+    with ServerThread(app, _sockets["stub"]):
+        yield origin_of(_sockets["stub"])
 
 
 @dataclass
 class HostPages:
     page_origin: str
     foreign_origin: str
+    services: dict[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
 
-    def url(self, name: str, *, foreign: bool = False) -> str:
-        return f"{self.foreign_origin if foreign else self.page_origin}/{name}"
+    def url(self, name: str, *, foreign: bool = False, stub: bool = False) -> str:
+        return f"{self.foreign_origin if foreign else self.page_origin}{'/stub' if stub else ''}/{name}"
 
 
 @pytest.fixture(scope="session")
 def host_pages(
-    _sockets: dict[str, socket.socket], service_url: str, page_origin: str, foreign_origin: str
+    _sockets: dict[str, socket.socket], page_origin: str, foreign_origin: str
 ) -> Iterator[HostPages]:
-    async def serve_page(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in HOST_PAGES:
-            return HTMLResponse("not found", status_code=404)
-        return HTMLResponse(_host_page(service_url, name))
-
-    async def favicon(request: Request) -> Response:
-        return Response(status_code=204)
-
-    app = Starlette(routes=[Route("/favicon.ico", favicon), Route("/{name}", serve_page)])
+    pages = HostPages(page_origin, foreign_origin)
+    app = host_app(pages.services)
     with ServerThread(app, _sockets["page"]), ServerThread(app, _sockets["foreign"]):
-        yield HostPages(page_origin, foreign_origin)
+        yield pages
 
 
 # ------------------------------------------------------------------------------------ browser
@@ -261,7 +187,7 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @dataclass
 class Opened:
-    """A host page in its own browser context, with everything it requested and every JS error."""
+    """A page in its own browser context, with everything it requested and every JS error."""
 
     page: Any
     requests: list[Any] = field(default_factory=list)
@@ -274,13 +200,25 @@ class Opened:
 
 
 @pytest.fixture
-def open_page(browser: Any, host_pages: HostPages, screenshot_dir: Path) -> Iterator[Callable[..., Opened]]:
+def open_page(
+    request: pytest.FixtureRequest, browser: Any, host_pages: HostPages, screenshot_dir: Path
+) -> Iterator[Callable[..., Opened]]:
+    """Open a host page by name (``stub=True``: embedding the stub), or any URL."""
     contexts: list[Any] = []
+
+    def start_service(stub: bool) -> None:
+        # Started on first use, so the stub-only tests never wait for the real service.
+        if stub:
+            host_pages.services["stub"] = (request.getfixturevalue("stub_url"), STUB_KEYS)
+        else:
+            real: RealService = request.getfixturevalue("real_service")
+            host_pages.services["real"] = (real.url, real.keys)
 
     def _open(
         name: str,
         *,
         foreign: bool = False,
+        stub: bool = False,
         width: int = 1280,
         height: int = 800,
         color_scheme: str = "light",
@@ -296,7 +234,12 @@ def open_page(browser: Any, host_pages: HostPages, screenshot_dir: Path) -> Iter
         opened.page.on("pageerror", lambda exc: opened.errors.append(str(exc)))
         if before_goto is not None:
             before_goto(opened.page)
-        opened.page.goto(host_pages.url(name, foreign=foreign))
+        if name.startswith("http"):
+            url = name
+        else:
+            start_service(stub)
+            url = host_pages.url(name, foreign=foreign, stub=stub)
+        opened.page.goto(url)
         return opened
 
     yield _open

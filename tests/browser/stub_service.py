@@ -2,7 +2,7 @@
 
 It serves ``/widget.js`` from ``service/static/widget.js`` and answers ``/chat/stream`` with
 canned Server-Sent Events chosen by keywords in the question (see ``_script_for``). CORS is
-checked per site key the way the real service should: a preflight is accepted only from an
+checked per site key the way the real service does (service/access.py): a preflight is accepted only from an
 origin that some key allows, the POST only from an origin allowed for *its* key.
 
 The SSE bytes are deliberately sent in small, odd-sized chunks (splitting UTF-8 sequences and

@@ -1,0 +1,645 @@
+"""Query benchmark: /chat over HTTP against a dense-only Chroma search on the same store, in the same run.
+
+    .venv/bin/python bench/query.py [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
+                                    [--skip-synthetic] [--json]
+
+What is measured, and why:
+
+- Phase A, the real corpus. The corpus is ingested into a temp data dir (in-process, the real model, as
+  `bench/ingest.py` does), the real service is started as a subprocess (`accords serve` on a free port of
+  127.0.0.1) and POST /chat is called with the dev questions, cycled, for `--duration` seconds with 1
+  client and then with 8 concurrent clients. Latency is what a client sees over HTTP (FastAPI, JSON, the
+  loopback network included). Every response must hold a full extractive answer (`found`, a non-empty
+  `answer`, and citations with their sources when found); the others are counted as bad.
+- The baseline is the least a question can cost on the same store: embed it with the same model and ask
+  Chroma for the 5 nearest passages (dense only: no BM25, no sentence scoring, no HTTP). It runs in this
+  process, on the same machine and store, in the same run, before the service starts (so the two never
+  compete for the CPU), and each /chat figure is also printed as a ratio to it: this machine's speed
+  drifts by +-10% from minute to minute, a ratio much less. Goal: /chat p95 with one client <= 40 ms.
+- Phase B, scale. `--synthetic` made-up passages (100,000 by default, in documents of 50) are added to a
+  copy of the phase A store through the store's own write API, with synthetic texts (words drawn from the
+  real corpus) and synthetic vectors (perturbed copies of real passage vectors, so they crowd the real
+  ones the way more documents on the same topics would): running the model 100k times would take over an
+  hour. The same measurements are repeated, plus the service's start-up time until /ready and its memory:
+  RSS sampled every 0.1 s (peak, and steady after the load) and the kernel's high-water mark (VmHWM).
+  Goals: /chat p95 with one client <= 120 ms, service RSS <= 1.2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Run as a script, this file's folder comes first on sys.path and its files would shadow the packages
+# of the same name (bench/ingest.py shadows `ingest`); the project root must win.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+from ingest.chroma import open_client  # noqa: E402
+from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
+from ingest.models import Chunk, DocumentRecord  # noqa: E402
+from ingest.pipeline import Ingestor  # noqa: E402
+from ingest.runtime import open_store  # noqa: E402
+from ingest.settings import StoreSettings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpus"
+CLIENTS = (1, 8)
+TOP_K = 5
+GOAL_P95_MS = {"real": 40.0, "synthetic": 120.0}  # /chat, one client
+GOAL_RSS_MB = 1200.0  # 1.2 GB, decimal
+CHUNKS_PER_DOCUMENT = 50
+DOCUMENTS_PER_WRITE = 40  # 2,000 chunks per write_chunks + commit
+SEED = 11
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Latency:
+    """Latencies of one timed run, with the requests that failed (errors) or came back incomplete (bad)."""
+
+    label: str
+    clients: int
+    seconds: float = 0.0
+    samples: list[float] = field(default_factory=list)  # seconds, successful requests only
+    errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)  # HTTP status or exception name
+    bad: int = 0
+    found: int = 0
+    load_before: float = field(default_factory=lambda: os.getloadavg()[0])
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.samples, q)) * 1000 if self.samples else float("nan")
+
+    def summary(self) -> dict[str, Any]:
+        requests = len(self.samples) + self.errors
+        return {
+            "label": self.label,
+            "clients": self.clients,
+            "requests": requests,
+            "seconds": round(self.seconds, 2),
+            "throughput_rps": round(requests / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(self.percentile_ms(50), 2),
+            "p95_ms": round(self.percentile_ms(95), 2),
+            "p99_ms": round(self.percentile_ms(99), 2),
+            "mean_ms": round(float(np.mean(self.samples)) * 1000, 2) if self.samples else float("nan"),
+            "errors": self.errors,
+            "error_kinds": dict(self.error_kinds),
+            "bad": self.bad,
+            "found": self.found,
+            # Other processes on this machine (1-minute load average) before and after the run.
+            "load_avg_before": round(self.load_before, 2),
+            "load_avg_after": round(os.getloadavg()[0], 2),
+        }
+
+
+def log(message: str) -> None:
+    print(f"[bench/query] {message}", file=sys.stderr, flush=True)
+
+
+def load_questions(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+# ---- the baseline: embed + Chroma top-5, in this process ----------------------------------------
+
+
+def dense_baseline(
+    settings: StoreSettings, embedder: SentenceTransformerEmbedder, questions: Sequence[str], duration: float
+) -> dict[str, Any]:
+    """One client, back to back: the question's vector, then Chroma's 5 nearest passages."""
+    collection = open_client(settings).get_collection(settings.collection)
+    embed_s: list[float] = []
+    query_s: list[float] = []
+
+    def search(question: str) -> None:
+        began = time.perf_counter()
+        vector = embedder.embed([question])
+        embedded = time.perf_counter()
+        result = collection.query(
+            query_embeddings=vector, n_results=TOP_K, include=["documents", "metadatas", "distances"]
+        )
+        assert len(result["ids"][0]) == TOP_K, "the store holds fewer than 5 passages"
+        embed_s.append(embedded - began)
+        query_s.append(time.perf_counter() - embedded)
+
+    for question in questions:  # warm-up: kernels, Chroma's index in memory
+        search(question)
+    embed_s.clear()
+    query_s.clear()
+    latency = Latency("dense-only baseline", 1)
+    deadline = time.perf_counter() + duration
+    began = time.perf_counter()
+    for question in itertools.cycle(questions):
+        if time.perf_counter() >= deadline:
+            break
+        search(question)
+    latency.seconds = time.perf_counter() - began
+    latency.samples = [a + b for a, b in zip(embed_s, query_s, strict=True)]
+    figures = latency.summary()
+    figures["embed_p50_ms"] = round(float(np.percentile(embed_s, 50)) * 1000, 2)
+    figures["chroma_query_p50_ms"] = round(float(np.percentile(query_s, 50)) * 1000, 2)
+    return figures
+
+
+def release_store() -> None:
+    """Close this process's Chroma clients, so the service is the only process holding the store."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+# ---- the service as a subprocess ----------------------------------------------------------------
+
+
+class MemorySampler:
+    """Samples a process's resident memory every `interval` seconds from /proc (Linux)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self._pid = pid
+        self._interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def status_kb(self) -> dict[str, int]:
+        """VmRSS and VmHWM in kB, or {} once the process is gone."""
+        try:
+            lines = Path(f"/proc/{self._pid}/status").read_text().splitlines()
+        except OSError:
+            return {}
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        return {key: int(fields[key].split()[0]) for key in ("VmRSS", "VmHWM") if key in fields}
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            rss = self.status_kb().get("VmRSS", 0)
+            self.peak_kb = max(self.peak_kb, rss)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass(slots=True)
+class Service:
+    process: subprocess.Popen[bytes]
+    url: str
+    startup_s: float
+    memory: MemorySampler
+
+    def memory_mb(self) -> dict[str, float]:
+        now = self.memory.status_kb()
+        return {
+            "rss_steady_mb": round(now.get("VmRSS", 0) / 1000, 1),
+            "rss_peak_sampled_mb": round(max(self.memory.peak_kb, now.get("VmRSS", 0)) / 1000, 1),
+            "vm_hwm_mb": round(now.get("VmHWM", 0) / 1000, 1),
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def service_env(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORDS_")}
+    env.update(
+        ACCORDS_DATA_DIR=str(data_dir),
+        HF_HUB_OFFLINE="1",
+        ORT_DISABLE_TELEMETRY="1",
+        ANONYMIZED_TELEMETRY="False",
+        # One IP sends hundreds of requests a second here; the per-IP limit (60/minute) would refuse them.
+        ACCORDS_RATE_LIMIT_IP="off",
+    )
+    return env
+
+
+@contextmanager
+def running_service(data_dir: Path, log_path: Path, timeout: float = 900) -> Iterator[Service]:
+    """`accords serve` on a free port; yields once GET /ready answers 200; always stops it."""
+    port = free_port()
+    command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
+    with log_path.open("wb") as output:
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=service_env(data_dir), stdout=output, stderr=subprocess.STDOUT
+        )
+        memory = MemorySampler(process.pid)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(process, url, log_path, began + timeout)
+            yield Service(process, url, time.perf_counter() - began, memory)
+        finally:
+            memory.stop()
+            _stop(process)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path, deadline: float) -> None:
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while time.perf_counter() < deadline:
+            if process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"the service exited with {process.returncode}:\n{tail}")
+            try:
+                if client.get("/ready").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError("the service did not become ready in time")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ---- load: concurrent clients over HTTP ---------------------------------------------------------
+
+
+def full_answer(body: Any) -> tuple[bool, bool]:
+    """(complete, found): an answer and `found`; a found answer also cites sources it lists."""
+    if not isinstance(body, dict) or not isinstance(body.get("found"), bool):
+        return False, False
+    answer, found = body.get("answer"), body["found"]
+    if not isinstance(answer, str) or not answer.strip():
+        return False, found
+    if found and not (body.get("sources") and body.get("sentences") and re.search(r"\[\d+\]", answer)):
+        return False, found
+    return True, found
+
+
+def chat_load(url: str, questions: Sequence[str], clients: int, duration: float) -> Latency:
+    return asyncio.run(_chat_load(url, questions, clients, duration))
+
+
+async def _chat_load(url: str, questions: Sequence[str], clients: int, duration: float) -> Latency:
+    """`clients` workers, each posting the next question as soon as its last answer arrived."""
+    latency = Latency(f"/chat, {clients} client{'s' if clients > 1 else ''}", clients)
+    turn = itertools.count()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+
+        async def worker(deadline: float) -> None:
+            while time.perf_counter() < deadline:
+                question = questions[next(turn) % len(questions)]
+                began = time.perf_counter()
+                try:
+                    response = await client.post("/chat", json={"question": question})
+                except httpx.HTTPError as error:
+                    latency.errors += 1
+                    latency.error_kinds[type(error).__name__] += 1
+                    continue
+                elapsed = time.perf_counter() - began
+                if response.status_code != 200:
+                    latency.errors += 1
+                    latency.error_kinds[str(response.status_code)] += 1
+                    continue
+                latency.samples.append(elapsed)
+                complete, found = full_answer(response.json())
+                latency.bad += not complete
+                latency.found += found
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(began + duration) for _ in range(clients)))
+        latency.seconds = time.perf_counter() - began
+    return latency
+
+
+def measure_service(
+    data_dir: Path, log_path: Path, questions: Sequence[str], duration: float
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Start the service, warm it up, run each client count; returns (service figures, load figures)."""
+    with running_service(data_dir, log_path) as service:
+        log(f"service ready in {service.startup_s:.1f} s; warming up")
+        at_ready = service.memory_mb()
+        for clients in CLIENTS:  # warm-up at each concurrency: kernels, thread pool, connections
+            chat_load(service.url, questions, clients, max(2.0, duration / 10))
+        loads = []
+        for clients in CLIENTS:
+            log(f"/chat with {clients} client(s) for {duration:.0f} s")
+            loads.append(chat_load(service.url, questions, clients, duration).summary())
+        figures = {"startup_s": round(service.startup_s, 2), "rss_at_ready_mb": at_ready["rss_steady_mb"]}
+        figures.update(service.memory_mb())
+    return figures, loads
+
+
+# ---- phase B: synthetic passages through the store's own API ------------------------------------
+
+
+class Babbler:
+    """Passages of 3-6 sentences and 100-200 words drawn from the real corpus's words (by frequency)."""
+
+    def __init__(self, words: Sequence[str], rng: np.random.Generator) -> None:
+        self._words = list(words)
+        self._rng = rng
+
+    def passage(self) -> tuple[str, tuple[tuple[int, int], ...]]:
+        count = int(self._rng.integers(3, 7))
+        total = int(self._rng.integers(100, 201))
+        lengths = self._rng.multinomial(total - 8 * count, [1 / count] * count) + 8
+        picks = iter(self._rng.integers(0, len(self._words), total).tolist())
+        sentences = []
+        for length in lengths:
+            text = " ".join(self._words[next(picks)] for _ in range(length))
+            sentences.append(text[0].upper() + text[1:] + ".")
+        spans, offset = [], 0
+        for sentence in sentences:
+            spans.append((offset, offset + len(sentence)))
+            offset += len(sentence) + 1
+        return " ".join(sentences), tuple(spans)
+
+
+def perturbed(base: npt.NDArray[np.float32], noise: float, count: int, rng: np.random.Generator) -> Any:
+    """`count` unit vectors around `base`: cosine ~ 1/sqrt(1 + noise^2) to it."""
+    dimension = base.shape[-1]
+    vectors = base + rng.standard_normal((count, dimension), dtype=np.float32) * (noise / np.sqrt(dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def synthetic_document(
+    index: int, babbler: Babbler, kinds: Sequence[str], rng: np.random.Generator
+) -> tuple[DocumentRecord, str, list[Chunk]]:
+    chunks, offset = [], 0
+    for seq in range(CHUNKS_PER_DOCUMENT):
+        text, spans = babbler.passage()
+        heading = f"Article {seq // 5 + 1}"
+        chunks.append(Chunk(seq, text, offset, offset + len(text), heading, None, text, spans))
+        offset += len(text) + 2
+    document = "\n\n".join(chunk.text for chunk in chunks)
+    year, month, day = int(rng.integers(2010, 2026)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    doc_id = f"synthetic/agreement-{index:05d}"
+    record = DocumentRecord(
+        doc_id=doc_id,
+        version=hashlib.sha256(document.encode()).hexdigest(),
+        title=f"Synthetic agreement {index}: {chunks[0].text[:40].rsplit(' ', 1)[0]}",
+        date=f"{year:04d}-{month:02d}-{day:02d}",
+        kind=kinds[int(rng.integers(0, len(kinds)))],
+        url=f"https://example.org/{doc_id}",
+        parties=(),
+        chunks=len(chunks),
+        source_path=f"/synthetic/{doc_id}.md",
+        format="markdown",
+        extra={"synthetic": True},
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return record, document, chunks
+
+
+def build_synthetic(
+    settings: StoreSettings, embedder: SentenceTransformerEmbedder, total: int
+) -> dict[str, Any]:
+    """Add `total` synthetic chunks (documents of 50) to the store; returns the build's figures."""
+    rng = np.random.default_rng(SEED)
+    store = open_store(settings, embedder)
+    real = open_client(settings).get_collection(settings.collection).get(include=["embeddings", "documents"])
+    topics = np.asarray(real["embeddings"], dtype=np.float32)
+    babbler = Babbler(_WORD.findall(" ".join(real["documents"] or [])), rng)
+    kinds = sorted({r.kind for r in store.documents().values() if r.kind}) or ["joint-statement"]
+    documents = -(-total // CHUNKS_PER_DOCUMENT)
+    began = time.perf_counter()
+    write_seconds = 0.0
+    for first in range(0, documents, DOCUMENTS_PER_WRITE):
+        pairs, commits, vectors, sentence_vectors = [], [], [], []
+        for index in range(first, min(first + DOCUMENTS_PER_WRITE, documents)):
+            record, text, chunks = synthetic_document(index, babbler, kinds, rng)
+            topic = topics[int(rng.integers(0, len(topics)))]
+            chunk_vectors = perturbed(topic, 0.8, len(chunks), rng)  # cos ~0.78 to the topic
+            for chunk, vector in zip(chunks, chunk_vectors, strict=True):
+                pairs.append((record, chunk))
+                sentence_vectors.append(perturbed(vector, 0.9, len(chunk.sentences), rng))
+            vectors.append(chunk_vectors)
+            commits.append((record, text))
+        written = time.perf_counter()
+        store.write_chunks(pairs, np.concatenate(vectors), sentence_vectors)
+        store.commit(commits)
+        write_seconds += time.perf_counter() - written
+        if (first // DOCUMENTS_PER_WRITE) % 10 == 0:
+            log(f"synthetic: {min(first + DOCUMENTS_PER_WRITE, documents) * CHUNKS_PER_DOCUMENT:,} chunks")
+    figures = {
+        "synthetic_documents": documents,
+        "synthetic_chunks": documents * CHUNKS_PER_DOCUMENT,
+        "store_chunks": store.chunk_count(),
+        "build_seconds": round(time.perf_counter() - began, 1),
+        "write_seconds": round(write_seconds, 1),
+        "store_mb": round(_folder_bytes(settings.data_dir) / 1e6, 1),
+    }
+    release_store()
+    return figures
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+# ---- the two phases -----------------------------------------------------------------------------
+
+
+def measure_phase(
+    name: str,
+    settings: StoreSettings,
+    embedder: SentenceTransformerEmbedder,
+    questions: Sequence[str],
+    duration: float,
+    work: Path,
+) -> dict[str, Any]:
+    log(f"{name}: dense-only baseline for {duration:.0f} s")
+    baseline = dense_baseline(settings, embedder, questions, duration)
+    release_store()
+    service, loads = measure_service(settings.data_dir, work / f"service-{name}.log", questions, duration)
+    for load in loads:
+        load["p50_x_baseline"] = round(load["p50_ms"] / baseline["p50_ms"], 2)
+        load["p95_x_baseline"] = round(load["p95_ms"] / baseline["p95_ms"], 2)
+    one_client = loads[0]
+    goals = {
+        f"p95_1_client_le_{GOAL_P95_MS[name]:.0f}_ms": {
+            "value": one_client["p95_ms"],
+            "goal": GOAL_P95_MS[name],
+            "met": one_client["p95_ms"] <= GOAL_P95_MS[name],
+        }
+    }
+    if name == "synthetic":
+        rss = max(service["rss_peak_sampled_mb"], service["vm_hwm_mb"])
+        goals["rss_le_1200_mb"] = {"value": rss, "goal": GOAL_RSS_MB, "met": rss <= GOAL_RSS_MB}
+    return {"baseline": baseline, "chat": loads, "service": service, "goals": goals}
+
+
+def phase_real(
+    corpus: Path, questions: Sequence[str], embedder: SentenceTransformerEmbedder, duration: float, work: Path
+) -> dict[str, Any]:
+    settings = StoreSettings(data_dir=work / "real")
+    log(f"real: ingesting {corpus}")
+    summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
+    figures = {
+        "documents": summary.count("added"),
+        "chunks": summary.chunks_written,
+        "ingest_seconds": round(summary.seconds, 1),
+    }
+    return {"store": figures, **measure_phase("real", settings, embedder, questions, duration, work)}
+
+
+def phase_synthetic(
+    questions: Sequence[str], embedder: SentenceTransformerEmbedder, total: int, duration: float, work: Path
+) -> dict[str, Any]:
+    settings = StoreSettings(data_dir=work / "synthetic")
+    shutil.copytree(work / "real", settings.data_dir)
+    log(f"synthetic: adding {total:,} chunks")
+    figures = build_synthetic(settings, embedder, total)
+    return {"store": figures, **measure_phase("synthetic", settings, embedder, questions, duration, work)}
+
+
+# ---- output -------------------------------------------------------------------------------------
+
+_COLUMNS = [
+    ("requests", "requests", "{:,}"),
+    ("throughput_rps", "req/s", "{:.1f}"),
+    ("p50_ms", "p50 ms", "{:.1f}"),
+    ("p95_ms", "p95 ms", "{:.1f}"),
+    ("p99_ms", "p99 ms", "{:.1f}"),
+    ("errors", "errors", "{}"),
+    ("bad", "bad", "{}"),
+    ("found", "found", "{:,}"),
+    ("p50_x_baseline", "p50 x", "{:.1f}x"),
+    ("p95_x_baseline", "p95 x", "{:.1f}x"),
+    ("load_avg_before", "load", "{:.1f}"),
+]
+
+
+def print_phase(title: str, phase: dict[str, Any], store_line: str) -> None:
+    print(f"\n{title}\n  {store_line}")
+    print(f"  (load: the machine's 1-minute load average before each run, {os.cpu_count()} CPUs)")
+    service = phase["service"]
+    print(
+        f"  service: start-up until /ready {service['startup_s']:.1f} s; RSS at ready "
+        f"{service['rss_at_ready_mb']:,.0f} MB, steady after load {service['rss_steady_mb']:,.0f} MB, "
+        f"peak sampled {service['rss_peak_sampled_mb']:,.0f} MB, VmHWM {service['vm_hwm_mb']:,.0f} MB"
+    )
+    print("  " + f"{'':<24}" + "".join(f"{label:>10}" for _, label, _ in _COLUMNS))
+    for row in (phase["baseline"], *phase["chat"]):
+        cells = "".join(f"{(fmt.format(row[key]) if key in row else '-'):>10}" for key, _, fmt in _COLUMNS)
+        print(f"  {row['label']:<24}{cells}")
+        if row["error_kinds"]:
+            print(f"  {'':<24}errors by kind: {row['error_kinds']}")
+    baseline = phase["baseline"]
+    print(
+        f"  baseline split (p50): embed {baseline['embed_p50_ms']:.1f} ms + "
+        f"Chroma top-{TOP_K} {baseline['chroma_query_p50_ms']:.1f} ms"
+    )
+    for row in phase["chat"]:
+        for q in ("p50", "p95"):
+            print(
+                f"  {q} /chat {row['clients']} client{'s' if row['clients'] > 1 else ''}: "
+                f"{row[f'{q}_ms']:.1f} ms ({row[f'{q}_x_baseline']:.1f}x dense-only)"
+            )
+    for name, goal in phase["goals"].items():
+        verdict = "met" if goal["met"] else f"MISSED by {goal['value'] - goal['goal']:.1f}"
+        print(f"  goal {name}: {goal['value']:.1f} (goal {goal['goal']:.0f}) -> {verdict}")
+
+
+def print_report(report: dict[str, Any]) -> None:
+    real = report["real"]
+    store = real["store"]
+    print_phase(
+        "Phase A - real corpus",
+        real,
+        f"{store['documents']} documents, {store['chunks']:,} chunks, ingest {store['ingest_seconds']} s",
+    )
+    if "synthetic" in report:
+        synthetic = report["synthetic"]
+        store = synthetic["store"]
+        print_phase(
+            "Phase B - real corpus + synthetic passages",
+            synthetic,
+            f"{store['store_chunks']:,} chunks ({store['synthetic_chunks']:,} synthetic in "
+            f"{store['synthetic_documents']:,} documents); build {store['build_seconds']} s "
+            f"(writes {store['write_seconds']} s); store on disk {store['store_mb']:,.0f} MB",
+        )
+    print()
+
+
+def _revision() -> str:
+    """The commit measured, `-dirty` when the work tree has uncommitted changes."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
+# ---- entry point --------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=SHARED / "agreements")
+    parser.add_argument("--questions", type=Path, default=SHARED / "dev-qa.jsonl")
+    parser.add_argument("--synthetic", type=int, default=100_000, help="synthetic chunks in phase B")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per timed run")
+    parser.add_argument("--skip-synthetic", action="store_true", help="phase A only")
+    parser.add_argument("--json", action="store_true", help="print only the JSON report")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    for path, check in ((args.corpus, Path.is_dir), (args.questions, Path.is_file)):
+        if not check(path):
+            print(f"not found: {path}", file=sys.stderr)
+            raise SystemExit(2)
+    questions = load_questions(args.questions)
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm-up"])
+    report: dict[str, Any] = {
+        "revision": _revision(),
+        "questions": len(questions),
+        "duration_s": args.duration,
+        "cpus": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory(prefix="accords-bench-query-") as tmp:
+        work = Path(tmp)
+        report["real"] = phase_real(args.corpus, questions, embedder, args.duration, work)
+        if not args.skip_synthetic and args.synthetic > 0:
+            report["synthetic"] = phase_synthetic(questions, embedder, args.synthetic, args.duration, work)
+    if not args.json:
+        print_report(report)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

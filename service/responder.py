@@ -1,0 +1,160 @@
+"""One question in, a stream of answer events out: the async path `/chat`, `/chat/stream` and
+`/v1/chat/completions` share, with the language model when one is configured and the extractive
+answer whenever it fails.
+
+Degradation never costs the user an answer: a timeout, a refused or dropped connection, an HTTP error or
+an empty reply from the model gives the extractive answer with `degraded: true` and the reason. If the
+model fails before it wrote anything, the extractive answer streams in its place; if it fails midway, an
+`ErrorEvent` says so and the `DoneEvent` carries the extractive answer. Cancellation (the client left)
+passes through untouched: each nested stream is closed on the way out, which closes the upstream request.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from ingest.embedder import Embedder
+from service.answer.citations import CitationChecker
+from service.answer.extractive import Answer
+from service.answering import Answerer, ExtractiveWriter, Listed, Piece, Step, Written
+from service.chat import ChatEngine, to_sources
+from service.conversations import Turn
+from service.llm.answerer import LLMAnswerer
+from service.llm.client import LLMClient, LLMFailure
+from service.llm.condense import Condenser
+from service.llm.prompts import Prompts
+from service.schemas import ChatRequest, ChatResponse, Source
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesEvent:
+    sources: list[Source]
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaEvent:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoneEvent:
+    response: ChatResponse
+
+
+Event = SourcesEvent | DeltaEvent | ErrorEvent | DoneEvent
+
+
+class _Progress:
+    """What the client has been sent, so a fallback answer does not repeat or contradict it."""
+
+    def __init__(self) -> None:
+        self.listed = False
+        self.streamed = False
+        self.written: Written | None = None
+
+    def see(self, step: Step, fallback: bool = False) -> Event | None:
+        if isinstance(step, Listed):
+            if self.listed:
+                return None  # the `done` event has the final list
+            self.listed = True
+            return SourcesEvent(to_sources_of(step))
+        if isinstance(step, Piece):
+            if fallback and self.streamed:
+                return None
+            if not fallback:
+                self.streamed = True
+            return DeltaEvent(step.text)
+        self.written = step
+        return None
+
+
+def to_sources_of(listed: Listed) -> list[Source]:
+    return to_sources(Answer(text="", found=False, sources=listed.sources, sentences=[], evidence=0.0))
+
+
+class Responder:
+    def __init__(
+        self, engine: ChatEngine, llm: Answerer | None = None, condenser: Condenser | None = None
+    ) -> None:
+        self.engine = engine
+        self.llm = llm
+        self.condenser = condenser
+        self.extractive = ExtractiveWriter(engine)
+
+    async def respond(self, request: ChatRequest, history: list[Turn] | None = None) -> ChatResponse:
+        """The finished answer, as `/chat` returns it."""
+        async with aclosing(self.events(request, history)) as events:
+            async for event in events:
+                if isinstance(event, DoneEvent):
+                    return event.response
+        raise RuntimeError("the answer stream ended without an answer")
+
+    async def events(
+        self, request: ChatRequest, history: list[Turn] | None = None
+    ) -> AsyncGenerator[Event, None]:
+        """`history` replaces the stored conversation (and nothing is stored) for clients that send it."""
+        conversation = (uuid.uuid4().hex, history) if history is not None else self.engine.recall(request)
+        reason: str | None = None
+        standalone: str | None = None
+        if self.llm is not None and self.condenser is not None and conversation[1]:
+            try:
+                standalone = await self.condenser.condense(request.question, conversation[1])
+            except LLMFailure as failure:
+                reason = failure.reason  # the answer would fail alike: skip the model for this question
+        prepared = await run_in_threadpool(self.engine.prepare, request, conversation, standalone)
+        use_llm = self.llm is not None and reason is None and bool(prepared.retrieval.candidates)
+        writer: Answerer = self.llm if use_llm and self.llm is not None else self.extractive
+        progress = _Progress()
+        try:
+            async with aclosing(writer.write(prepared)) as steps:
+                async for step in steps:
+                    if (event := progress.see(step)) is not None:
+                        yield event
+        except LLMFailure as failure:
+            reason = failure.reason
+            if progress.streamed:
+                yield ErrorEvent(
+                    f"The answer was interrupted ({reason}); here is the extractive answer instead."
+                )
+            async with aclosing(self.extractive.write(prepared)) as steps:
+                async for step in steps:
+                    if (event := progress.see(step, fallback=True)) is not None:
+                        yield event
+        written = progress.written
+        assert written is not None, "every answerer ends with a Written step"
+        response = self.engine.finish(request, prepared, written.answer, written.mode, record=history is None)
+        yield DoneEvent(
+            response.model_copy(
+                update={
+                    "degraded": reason is not None,
+                    "degraded_reason": reason,
+                    "unsupported": list(written.unsupported),
+                }
+            )
+        )
+
+
+def open_responder(
+    engine: ChatEngine, embedder: Embedder, settings: Settings, client: LLMClient | None
+) -> Responder:
+    """Extractive only without a client; with one, the prompts are read now (a bad file stops start-up)."""
+    if client is None:
+        return Responder(engine)
+    prompts = Prompts.load(settings.prompts_dir)
+    return Responder(
+        engine, LLMAnswerer(client, prompts, CitationChecker(embedder)), Condenser(client, prompts)
+    )

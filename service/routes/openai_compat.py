@@ -1,0 +1,90 @@
+"""POST /v1/chat/completions and GET /v1/models: accords behind the OpenAI API (see `service.openai_api`).
+
+Streaming uses the OpenAI chunk format (`data: {chunk}` lines, then `data: [DONE]`) through sse-starlette,
+so a disconnecting client cancels the answer exactly as on /chat/stream. The last chunk carries `sources`
+and `accords` (with the checked answer text: the streamed text is the model's raw output). If the model
+fails midway, a short notice and the extractive answer follow as content and `accords.degraded` is true.
+Errors are OpenAI-shaped (`{"error": {"message", "type", ...}}`), 4xx for the client's mistakes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from ingest.chroma import StoreUnavailable
+from service.conversations import Turn
+from service.deps import ResponderDep
+from service.openai_api import MODEL_ID, OpenAIError, chunk, completion, extras, new_id, parse
+from service.responder import DeltaEvent, DoneEvent, ErrorEvent, Responder
+from service.schemas import ChatRequest
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+log = logging.getLogger(__name__)
+_STARTED = int(time.time())
+
+
+@router.get("/models")
+async def models() -> dict[str, object]:
+    """The one model: accords itself (any `model` name is accepted by chat completions and echoed)."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": _STARTED, "owned_by": "accords"}],
+    }
+
+
+@router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+async def chat_completions(request: Request, responder: ResponderDep) -> Response:
+    """OpenAI chat completions: the last user message is the question; `stream` is supported."""
+    try:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise OpenAIError(400, "the body must be a JSON object") from None
+        parsed, chat, turns = parse(body)
+        if parsed.stream:
+            return EventSourceResponse(_chunks(responder, chat, turns, parsed.model), ping=15)
+        try:
+            response = await responder.respond(chat, turns)
+        except StoreUnavailable as error:
+            log.warning("store unavailable: %s", error)
+            raise OpenAIError(503, "The document store is unavailable; try again shortly.") from error
+    except OpenAIError as error:
+        return JSONResponse(error.body(), status_code=error.status)
+    return JSONResponse(completion(response, parsed.model))
+
+
+async def _chunks(
+    responder: Responder, chat: ChatRequest, turns: list[Turn], model: str
+) -> AsyncIterator[ServerSentEvent]:
+    ident = new_id()
+    interrupted = False
+    yield _data(chunk(ident, model, {"role": "assistant", "content": ""}))
+    try:
+        async with aclosing(responder.events(chat, turns)) as events:
+            async for event in events:
+                if isinstance(event, DeltaEvent):
+                    yield _data(chunk(ident, model, {"content": event.text}))
+                elif isinstance(event, ErrorEvent):
+                    interrupted = True
+                    yield _data(chunk(ident, model, {"content": f"\n\n({event.message})\n\n"}))
+                elif isinstance(event, DoneEvent):
+                    if interrupted:
+                        yield _data(chunk(ident, model, {"content": event.response.answer}))
+                    yield _data(chunk(ident, model, {}, finish="stop") | extras(event.response))
+    except Exception as error:  # the 200 is out: report in-band, as OpenAI does
+        log.exception("streamed completion failed", exc_info=error)
+        message = "The answer could not be completed."
+        yield _data({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+    yield ServerSentEvent(data="[DONE]")
+
+
+def _data(payload: dict[str, object]) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(payload))
