@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.schemas import ChatResponse, Source
+from service.schemas import ChatRequest, ChatResponse, Source
 from tests.service.checks import MARKER, NOT_FOUND, assert_verbatim, check_chat_response, quotes
 from tests.service.conftest import SAMPLE_IDS, UNDATED_ID
 
@@ -156,6 +156,16 @@ def test_every_answer_sentence_is_quoted_verbatim_from_what_it_cites(
         for source_id in cited:
             source = body["sources"][source_id - 1]
             assert quote in source["text"]
+
+
+def test_chat_over_http_is_the_engines_answer(client: TestClient) -> None:
+    """/chat, `accords ask` and `accords eval` must give one answer: they share the engine's code path."""
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+    for question in SAMPLE_QUESTIONS:
+        over_http = ask(client, question)
+        direct = engine.chat(ChatRequest(question=question)).model_dump()
+        del over_http["conversation_id"], direct["conversation_id"]
+        assert over_http == direct, question
 
 
 def test_most_sample_questions_are_answered_from_the_documents(client: TestClient) -> None:
