@@ -20,6 +20,7 @@ from service.retrieval.terms import terms
 
 _W_SEMANTIC, _W_LEXICAL, _W_PASSAGE = 0.5, 0.35, 0.15
 TYPE_BONUS = 0.08
+HEADING_PENALTY = 0.1  # a title line is rarely the answer, unless the question names an article or section
 DEFINITION_BONUS = 0.35  # "What does RISE stand for?": the sentence that spells out "(RISE)"
 
 _MONTH = (
@@ -110,6 +111,7 @@ def score_sentences(
     total = sum(weights.values()) or 1.0
     top = candidates[0].score if candidates else 1.0
     pattern = ACCEPTED.get(cues.answer_type) if cues.answer_type else None
+    asks_division = bool(_DIVISION_REFERENCE.search(question))
     counted = (
         terms(cues.counted, expand=False)[0] if cues.counted and terms(cues.counted, expand=False) else None
     )
@@ -127,8 +129,10 @@ def score_sentences(
                 has_type = False  # "how many tonnes": a number of something else does not answer
 
             defines = cues.defined is not None and f"({cues.defined})" in sentence
+            title_line = is_heading(sentence) and not asks_division
             score = (
                 (DEFINITION_BONUS if defines else 0.0)
+                - (HEADING_PENALTY if title_line else 0.0)
                 + _W_SEMANTIC * semantic
                 + _W_LEXICAL * lexical
                 + _W_PASSAGE * (candidate.score / top if top else 0.0)
@@ -154,6 +158,16 @@ def _focus_weights(
         frequency = sum(1 for shared in sentences if term in shared)
         weights[term] = idf(term) * math.log(1.0 + count / (1.0 + frequency)) / ceiling
     return weights
+
+
+_DIVISION_REFERENCE = re.compile(
+    r"\b(?:article|chapter|section|annex|part|paragraph|title)\s+[\dIVXLC]", re.I
+)
+
+
+def is_heading(text: str) -> bool:
+    """A title line: Markdown heading, or a short line without closing punctuation."""
+    return text.startswith("#") or (text[-1:] not in ".!?;:)" and len(text.split()) <= 12)
 
 
 def _sentence_terms(candidate: Candidate, sentence: str) -> set[str]:

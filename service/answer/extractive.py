@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.answer.evidence import ScoredSentence, score_sentences
+from service.answer.evidence import ScoredSentence, is_heading, score_sentences
 from service.retrieval.hybrid import Candidate, Retrieval
 
 STRICT_TYPES = frozenset({"date", "amount", "number", "duration", "place"})
@@ -82,15 +82,10 @@ def _with_supporting(
     for sentence in scored:
         if len(chosen) >= limit or sentence.score < lead.score * ratio:
             break
-        if _is_heading(sentence.text) or any(_redundant(sentence, other) for other in chosen):
+        if is_heading(sentence.text) or any(_redundant(sentence, other) for other in chosen):
             continue
         chosen.append(sentence)
     return chosen
-
-
-def _is_heading(text: str) -> bool:
-    """A title line adds nothing next to the sentence that answers (it may still *be* the answer)."""
-    return text.startswith("#") or (text[-1:] not in ".!?;:)" and len(text.split()) <= 12)
 
 
 def _words(text: str) -> set[str]:
