@@ -23,6 +23,7 @@ ingest-samples: install
 	$(BIN)/accords ingest samples --prune
 
 run: ingest-samples
+	$(BIN)/accords serve
 
 lint: install
 	$(BIN)/ruff check service ingest tests bench
