@@ -12,6 +12,7 @@ from rich.markup import escape
 
 import ingest.cli
 from ingest.chroma import StoreUnavailable
+from ingest.embedder import EmbeddingsUnavailable
 from ingest.store import StoreMismatch
 from service.keys_cli import keys_app
 from service.settings import Settings
@@ -53,14 +54,17 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from service import logs
     from service.app import create_app
 
     settings = _settings(ctx)
+    logs.configure(settings.log_level, settings.log_format)  # JSON lines with the request id
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's records go to the handler configured above
         # X-Forwarded-For is believed only from ACCORDS_TRUSTED_PROXIES (the per-IP rate limits use it).
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
@@ -87,7 +91,7 @@ def ask(
         raise typer.Exit(2) from None
     try:
         response = open_runtime(_settings(ctx)).engine.chat(request)
-    except (StoreUnavailable, StoreMismatch) as error:
+    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
     if as_json:
@@ -118,7 +122,7 @@ def evaluate_command(
     except EvalFileError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
-    except (StoreUnavailable, StoreMismatch) as error:
+    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
     report = summarize(outcomes)

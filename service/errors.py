@@ -1,7 +1,8 @@
 """Errors as JSON a client can show: `{"detail": message, "code": ...}`, never a stack trace.
 
-Bad input is the client's to fix (4xx naming the field), a missing store is temporary (503), and
-anything unexpected is logged with its traceback server-side and answered with a plain 500.
+Bad input is the client's to fix (4xx naming the field), a missing store or embeddings server is
+temporary (503), and anything unexpected is logged with its traceback server-side and answered with a
+plain 500.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.chroma import StoreUnavailable
+from ingest.embedder import EmbeddingsUnavailable
 
 log = logging.getLogger(__name__)
+_KINDS = (("body",), ("query",), ("path",), ("header",), ("cookie",))
 
 
 def error(status: int, detail: str, code: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -31,7 +34,8 @@ def describe_validation(exc: RequestValidationError) -> str:
             reason = (item.get("ctx") or {}).get("error", "JSON decode error")
             problems.append(f"the body is not valid JSON: {reason} at character {loc[-1] if loc else 0}")
             continue
-        location = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+        # Drop the leading location kind only: a field may itself be called "path" (the admin API's is).
+        location = ".".join(str(part) for part in (loc[1:] if loc[:1] in _KINDS else loc))
         if not location and loc[:1] == ("body",):
             location = "body"  # the body as a whole: missing, or not a JSON object
         message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
@@ -64,6 +68,16 @@ def install(app: FastAPI) -> None:
             503,
             "The document store is unavailable; try again shortly.",
             "store_unavailable",
+            {"Retry-After": "5"},
+        )
+
+    @app.exception_handler(EmbeddingsUnavailable)
+    async def _embeddings(_: Request, exc: EmbeddingsUnavailable) -> JSONResponse:
+        log.warning("embeddings unavailable: %s", exc)
+        return error(
+            503,
+            "The embeddings server is unavailable; try again shortly.",
+            "embeddings_unavailable",
             {"Retry-After": "5"},
         )
 

@@ -7,6 +7,7 @@ cover chunked uploads that send no Content-Length.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,12 +17,14 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: Iterable[str] = ()) -> None:
+        """`exempt`: path prefixes of routes that limit their own bodies (the admin API's uploads)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = tuple(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.exempt and scope["path"].startswith(self.exempt)):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
@@ -60,8 +63,10 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            pass  # the response had begun: nothing more can be said, the request is cut short
         except Exception:
-            if not rejected:
+            if not rejected:  # after the 413, errors are the app's reaction to the disconnect
                 raise
 
     async def _reject(self, send: Send) -> None:
