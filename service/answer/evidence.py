@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from service.retrieval.acronyms import acronyms_in
 from service.retrieval.cues import AnswerType, Cues
 from service.retrieval.hybrid import Candidate
-from service.retrieval.terms import terms
+from service.retrieval.terms import signature_terms, terms
 
 _W_SEMANTIC, _W_LEXICAL, _W_PASSAGE = 0.5, 0.35, 0.15
 TYPE_BONUS = 0.08
@@ -43,11 +43,12 @@ TYPE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     ),
     "number": re.compile(rf"\b\d[\d,.]*\b|\b{_NUMBER_WORD}\b", re.I),
     "duration": re.compile(
-        rf"\b(?:\d+|{_NUMBER_WORD})[\s-]+(?:days?|weeks?|months?|years?|decades?)\b", re.I
+        rf"\b(?:\d+|{_NUMBER_WORD})[\s-]+(?:[a-z]+\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+        re.I,
     ),
     # "in Phnom Penh", "at Vilnius": a preposition of place, then a name that is not an institution.
     "place": re.compile(
-        r"\b(?:in|at|held in|located in|seat in|based in)\s+(?:the\s+(?:city|town|capital)\s+of\s+)?"
+        r"\b(?:in|at|held in|located in|seat in|based in)\s+(?:the\s+[a-z]+\s+of\s+)?"
         r"(?!(?:the|this|that|these|its|their|our|an?|United|European|U\.S|EU|Government|Framework|Agreement|Article|"
         r"Chapter|Section|Annex|Paragraph|Part|January|February|March|April|May|June|July|August|September|"
         r"October|November|December)\b)[A-Z][a-z]+"
@@ -88,6 +89,7 @@ class ScoredSentence:
     semantic: float
     lexical: float
     has_type: bool
+    defines: bool = False  # spells out the acronym the question asks about
 
     @property
     def text(self) -> str:
@@ -138,7 +140,9 @@ def score_sentences(
                 + _W_PASSAGE * (candidate.score / top if top else 0.0)
                 + (TYPE_BONUS if has_type else 0.0)
             )
-            scored.append(ScoredSentence(rank, candidate, start, end, score, semantic, lexical, has_type))
+            scored.append(
+                ScoredSentence(rank, candidate, start, end, score, semantic, lexical, has_type, defines)
+            )
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
@@ -166,7 +170,9 @@ _DIVISION_REFERENCE = re.compile(
 
 
 def is_heading(text: str) -> bool:
-    """A title line: Markdown heading, or a short line without closing punctuation."""
+    """A title line: Markdown heading, or a short line without closing punctuation (not a table row)."""
+    if "|" in text:
+        return False
     return text.startswith("#") or (text[-1:] not in ".!?;:)" and len(text.split()) <= 12)
 
 
@@ -175,4 +181,4 @@ def _sentence_terms(candidate: Candidate, sentence: str) -> set[str]:
     long_forms = " ".join(
         candidate.acronyms[acronym] for acronym in acronyms_in(sentence) if acronym in candidate.acronyms
     )
-    return set(terms(f"{sentence} {long_forms}", expand=False))
+    return {*terms(f"{sentence} {long_forms}", expand=False), *signature_terms(sentence)}

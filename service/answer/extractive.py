@@ -16,12 +16,13 @@ from service.answer.evidence import ScoredSentence, is_heading, score_sentences
 from service.retrieval.hybrid import Candidate, Retrieval
 
 STRICT_TYPES = frozenset({"date", "amount", "number", "duration", "place"})
+_TYPED_MIN_LEXICAL = 0.05
 _TYPED_MARGIN = 0.02  # a sentence of the wanted type must (nearly) be the best one, bonus included
 _EXTRA_RATIO, _LIST_RATIO = 0.86, 0.78
 _MAX_SENTENCES, _MAX_LIST_SENTENCES = 3, 6
 _REDUNDANT_JACCARD = 0.6
 # Off-topic question: no passage and no sentence is even loosely about it (cosine similarities).
-_OFF_TOPIC_PASSAGE, _OFF_TOPIC_SENTENCE = 0.42, 0.45
+_OFF_TOPIC_PASSAGE, _OFF_TOPIC_SENTENCE, _OFF_TOPIC_LEXICAL = 0.42, 0.45, 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class ExtractiveAnswerer:
         sources = retrieval.candidates[:top_k]
         scored = score_sentences(sources, retrieval.question, retrieval.cues, idf) if sources else []
         lead = _lead(scored, retrieval)
-        if lead is None or lead.score < self.threshold or _off_topic(sources, lead):
+        if lead is None or lead.score < self.threshold or _off_topic(lead):
             return not_found(retrieval, lead.score if lead else 0.0)
         chosen = _with_supporting(lead, scored, retrieval.cues.wants_list)
         chosen.sort(key=lambda s: (s.rank, s.start))
@@ -62,16 +63,27 @@ def _lead(scored: list[ScoredSentence], retrieval: Retrieval) -> ScoredSentence 
     best = scored[0]
     if retrieval.cues.answer_type not in STRICT_TYPES:
         return best
-    typed = next((s for s in scored if s.has_type), None)
-    if typed is None or typed.score < best.score - _TYPED_MARGIN:
-        return None  # the passages are on topic but none says what was asked (no amount, no date...)
-    return typed
+    # The passages may be on topic while none says what was asked (no amount, no date...), or say it about
+    # something else (an amount that shares no telling word with the question): then there is no answer.
+    return next(
+        (
+            s
+            for s in scored
+            if s.has_type and s.score >= best.score - _TYPED_MARGIN and s.lexical >= _TYPED_MIN_LEXICAL
+        ),
+        None,
+    )
 
 
-def _off_topic(sources: list[Candidate], lead: ScoredSentence) -> bool:
-    """The words may match (BM25 finds "World Cup" somewhere) while nothing is about the question."""
-    best_passage = max(candidate.passage for candidate in sources)
-    return best_passage < _OFF_TOPIC_PASSAGE and lead.semantic < _OFF_TOPIC_SENTENCE
+def _off_topic(lead: ScoredSentence) -> bool:
+    """Some words may match (BM25 finds "World Cup" somewhere) while the quote is not about the question:
+    neither the quote nor its passage is close in meaning, and it shares no rare word with the question."""
+    return (
+        lead.candidate.passage < _OFF_TOPIC_PASSAGE
+        and lead.semantic < _OFF_TOPIC_SENTENCE
+        and lead.lexical < _OFF_TOPIC_LEXICAL
+        and not lead.defines
+    )
 
 
 def _with_supporting(
@@ -84,8 +96,17 @@ def _with_supporting(
             break
         if is_heading(sentence.text) or any(_redundant(sentence, other) for other in chosen):
             continue
+        if _other_version(sentence, lead):
+            continue  # the answer quotes one version of a statement, not a mix of the original and revision
+        if not wants_list and sentence.candidate.chunk.doc_id != lead.candidate.chunk.doc_id:
+            continue  # one fact from one document: a similar sentence elsewhere is about something else
         chosen.append(sentence)
     return chosen
+
+
+def _other_version(sentence: ScoredSentence, lead: ScoredSentence) -> bool:
+    document = sentence.candidate.chunk.doc_id
+    return document != lead.candidate.chunk.doc_id and document in lead.candidate.versions
 
 
 def _words(text: str) -> set[str]:

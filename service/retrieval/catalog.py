@@ -45,30 +45,63 @@ def version_key(record: DocumentRecord) -> tuple[str, int, int]:
     )
 
 
+_VERSION_WORDS = re.compile(
+    r"\b(?:revised|revision|updated|update|amended|corrected|final|draft|original|version|v\d+)\b",
+    re.IGNORECASE,
+)
+_ID_VERSION_SUFFIX = re.compile(
+    r"(?:[-_ .]v\d+)?(?:[-_ .](?:revised|updated|amended|corrected|final|draft))?$", re.IGNORECASE
+)
+
+
 def _normalized_title(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+    """The title without version words: "... Partnership (Revised)" is the same statement."""
+    return re.sub(r"[^a-z0-9]+", " ", _VERSION_WORDS.sub(" ", title.lower())).strip()
+
+
+def _id_base(doc_id: str) -> str:
+    return _ID_VERSION_SUFFIX.sub("", doc_id)
 
 
 def _version_groups(documents: dict[str, DocumentRecord]) -> dict[str, tuple[str, ...]]:
-    """Documents with the same title that also share their URL or say they are versions.
+    """Documents that are versions of one statement: a `supersedes` link between them, or the same id
+    once version markers are removed (`-v1`, `-v2-revised`), or the same title (version words aside) and
+    the same URL.
 
-    Same title alone is not enough ("Joint Leaders Statement on AUKUS" was issued in 2021 and in 2023 as
-    two different statements), unless their ids mark them as versions (-v1, -revised).
+    Same title alone is not enough ("Joint Leaders Statement on AUKUS" was issued in 2021 and in 2023 as two
+    different statements).
     """
-    by_title: dict[str, list[DocumentRecord]] = defaultdict(list)
+    links: dict[str, set[str]] = defaultdict(set)
+
+    def link(one: str, other: str) -> None:
+        links[one].add(other)
+        links[other].add(one)
+
+    by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
     for record in documents.values():
-        by_title[_normalized_title(record.title)].append(record)
+        superseded = record.extra.get("supersedes")
+        for target in superseded if isinstance(superseded, list) else [superseded]:
+            if isinstance(target, str) and target in documents and target != record.doc_id:
+                link(record.doc_id, target)
+        title = _normalized_title(record.title)
+        by_key[("id", _id_base(record.doc_id))].append(record.doc_id)
+        if record.url:
+            by_key[("title-url", f"{title}|{record.url}")].append(record.doc_id)
+        if _VERSION_NUMBER.search(record.doc_id) or _REVISED.search(record.doc_id):
+            by_key[("title-marked", title)].append(record.doc_id)
+    for members in by_key.values():
+        for other in members[1:]:
+            link(members[0], other)
     groups: dict[str, tuple[str, ...]] = {}
-    for records in by_title.values():
-        if len(records) < 2:
+    for doc_id in links:
+        if doc_id in groups:
             continue
-        for record in records:
-            siblings = [other for other in records if other is record or _same_statement(record, other)]
-            if len(siblings) > 1:
-                groups[record.doc_id] = tuple(r.doc_id for r in sorted(siblings, key=version_key))
+        component, frontier = {doc_id}, [doc_id]
+        while frontier:
+            for neighbour in links[frontier.pop()] - component:
+                component.add(neighbour)
+                frontier.append(neighbour)
+        ordered = tuple(sorted(component, key=lambda d: version_key(documents[d])))
+        for member in component:
+            groups[member] = ordered
     return groups
-
-
-def _same_statement(one: DocumentRecord, other: DocumentRecord) -> bool:
-    marked = any(_VERSION_NUMBER.search(r.doc_id) or _REVISED.search(r.doc_id) for r in (one, other))
-    return bool(marked or (one.url and one.url == other.url))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ _POOL = 40  # candidates drawn from each retriever
 _W_PASSAGE, _W_SENTENCE, _W_LEXICAL = 0.35, 0.45, 0.35
 _MONTH_BOOST, _YEAR_BOOST, _PRIOR_DOC_BOOST = 0.25, 0.12, 0.15
 _OTHER_VERSION_PENALTY = 0.7
+_FOLLOW_UP_FOCUS = (
+    0.25  # a follow-up's own reading within the conversation's documents outranks the mixed one
+)
 _DUPLICATE_JACCARD = 0.8
 
 
@@ -49,6 +52,7 @@ class Candidate:
     sentence_scores: Vectors = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     score: float = 0.0
     acronyms: dict[str, str] = field(default_factory=dict)  # defined by the passage's document
+    versions: tuple[str, ...] = ()  # ids of all versions of the passage's statement (itself included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +90,30 @@ class HybridRetriever:
             return Retrieval(question, query_text, vector, cues, [])
         candidates = self._gather(query_text, vector, filters, allowed)
         _score(candidates, vector)
+        if context and prior_documents:
+            candidates = _merge(candidates, self._within(question, filters, prior_documents, catalog))
         _boost(candidates, cues, catalog, prior_documents)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         return Retrieval(question, query_text, vector, cues, _collapse_duplicates(ranked, max(limit, 1) + 3))
+
+    def _within(
+        self, question: str, filters: Filters, documents: Sequence[str], catalog: Catalog
+    ) -> list[Candidate]:
+        """The follow-up on its own, searched only in the documents the conversation is about.
+
+        With the earlier question in the query, its words dominate ("minimum flow at Keld" outweighs
+        "when was that signed"); searched alone inside those documents the follow-up finds its own answer.
+        """
+        focus = replace(filters, document_ids=tuple(documents))
+        allowed = _allowed_documents(catalog, focus)
+        if not allowed:
+            return []
+        vector = self._embedder.embed([question])[0]
+        candidates = self._gather(question, vector, focus, allowed)
+        _score(candidates, vector)
+        for candidate in candidates:
+            candidate.score *= 1.0 + _FOLLOW_UP_FOCUS
+        return candidates
 
     def _gather(
         self, query_text: str, vector: Vectors, filters: Filters, allowed: set[str] | None
@@ -113,6 +138,16 @@ class HybridRetriever:
         for candidate in by_id.values():
             candidate.acronyms = self._view.lexical.acronyms(candidate.chunk.doc_id)
         return list(by_id.values())
+
+
+def _merge(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
+    """One candidate per passage, keeping the better-scored reading."""
+    best: dict[str, Candidate] = {}
+    for candidate in [*first, *second]:
+        kept = best.get(candidate.chunk.chunk_id)
+        if kept is None or candidate.score > kept.score:
+            best[candidate.chunk.chunk_id] = candidate
+    return list(best.values())
 
 
 def _score(candidates: list[Candidate], vector: Vectors) -> None:
@@ -147,7 +182,8 @@ def _boost(candidates: list[Candidate], cues: Cues, catalog: Catalog, prior_docu
                 factor += _YEAR_BOOST
         if candidate.chunk.doc_id in prior:
             factor += _PRIOR_DOC_BOOST
-        siblings = [doc for doc in catalog.versions.get(candidate.chunk.doc_id, ()) if doc in present]
+        candidate.versions = catalog.versions.get(candidate.chunk.doc_id, ())
+        siblings = [doc for doc in candidate.versions if doc in present]
         if len(siblings) > 1 and candidate.chunk.doc_id != _preferred_version(siblings, cues, catalog):
             factor *= _OTHER_VERSION_PENALTY
         candidate.score *= factor

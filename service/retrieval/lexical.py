@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from ingest.store import StoredChunk
 from service.retrieval.acronyms import acronyms_in, definitions
-from service.retrieval.terms import terms
+from service.retrieval.terms import name_stems, signature_terms, terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +71,15 @@ class LexicalIndex:
         long_forms = " ".join(defined[acronym] for acronym in used if acronym in defined)
         return [
             *terms(f"{chunk.title} {chunk.heading or ''} {chunk.text} {long_forms}"),
+            *signature_terms(chunk.text),
+            *name_stems(f"{chunk.title} {chunk.text}"),
             *(f"#{acronym}" for acronym in used),
         ]
 
     def query_terms(self, query: str) -> list[str]:
         used = acronyms_in(query)
         long_forms = " ".join(form for acronym in used for form in sorted(self._long_forms.get(acronym, ())))
-        return [*terms(f"{query} {long_forms}"), *(f"#{acronym}" for acronym in used)]
+        return [*terms(f"{query} {long_forms}"), *name_stems(query), *(f"#{acronym}" for acronym in used)]
 
     def search(self, query: str, limit: int, allowed_docs: set[str] | None = None) -> list[LexicalHit]:
         query_terms = [term for term in self.query_terms(query) if term in self._vocabulary]

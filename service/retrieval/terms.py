@@ -31,6 +31,15 @@ def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]{4,}")
+
+
+def name_stems(text: str) -> list[str]:
+    """Demonyms: the stemmer keeps "Lithuanian" and "Lithuania" apart, so capitalized
+    words also give their first five letters as a term (for matching only, never shown)."""
+    return [f"^{match.group(0)[:5].lower()}" for match in _NAME.finditer(text)]
+
+
 def terms(text: str, expand: bool = True) -> list[str]:
     """Index terms of `text`, in order, with repeats (BM25 counts them).
 
@@ -49,3 +58,12 @@ def terms(text: str, expand: bool = True) -> list[str]:
         if expand and not token.isalpha():  # "people-to-people", "u.s", "movilidadsegura.org": parts too
             out.extend(_stem(part) for part in re.split(r"[.'&-]", token) if part and part not in STOPWORDS)
     return out
+
+
+_SIGNATURE_LINE = re.compile(r"\b(?i:done|signed|concluded)\s+(?i:at|in)\s+[A-Z]")
+
+
+def signature_terms(text: str) -> list[str]:
+    """Treaties close with "Done at Vilnius on ..." and never say "signed" or "concluded" there, which is
+    what people ask ("where was it signed?"): a signature line also counts as those words."""
+    return [_stem("signed"), _stem("concluded"), "done"] if _SIGNATURE_LINE.search(text) else []

@@ -5,6 +5,10 @@ store's generation token at most every `refresh_interval` seconds; when it chang
 reloaded at once (cheap) and the lexical index rebuilt on a background thread, then swapped in. Until
 then the old index keeps answering and its hits are filtered through the new catalog, so a stale hit
 never reaches an answer.
+
+Requests trigger the refresh, and the service also runs it on a timer (`poll`): otherwise a process that
+had no request for a while would answer its next one with the old lexical index (the rebuild only starts
+then), and "every process answers from a commit within interval + rebuild seconds" would not hold.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class StoreView:
         self._lexical = self._build_lexical(self._catalog)
         self._checked = time.monotonic()
         self._rebuilding: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -46,13 +52,15 @@ class StoreView:
             return
         self._checked = now
         generation = self._store.generation()
-        if generation == self._catalog.generation:
+        if generation == self._catalog.generation and self._lexical.generation == generation:
             return
         with self._lock:
-            if generation == self._catalog.generation:
-                return
-            self._catalog = Catalog.build(generation, self._store.documents().values())
-            if self._rebuilding is None or not self._rebuilding.is_alive():
+            if generation != self._catalog.generation:
+                self._catalog = Catalog.build(generation, self._store.documents().values())
+            # Also when only the index is behind: a rebuild that failed (store down) is retried here.
+            if self._lexical.generation != generation and (
+                self._rebuilding is None or not self._rebuilding.is_alive()
+            ):
                 self._rebuilding = threading.Thread(
                     target=self._rebuild_lexical, name="accords-lexical-rebuild", daemon=True
                 )
@@ -63,16 +71,34 @@ class StoreView:
             catalog = self._catalog
             try:
                 index = self._build_lexical(catalog)
-            except Exception:  # the store may be briefly unreachable; the next refresh retries
-                log.exception("lexical index rebuild failed")
+            except Exception as err:  # the store may be briefly unreachable; the next refresh retries
+                log.warning("lexical index rebuild failed, retried on the next refresh: %s", err)
                 return
             self._lexical = index
             if self._catalog.generation == catalog.generation:
                 return
 
     def _build_lexical(self, catalog: Catalog) -> LexicalIndex:
-        committed = (c for c in self._store.iter_chunks() if catalog.committed(c.doc_id, c.version))
-        return LexicalIndex(committed, catalog.generation)
+        # By id, not by scanning: a scan can skip rows while a writer deletes old versions.
+        return LexicalIndex(self._store.committed_chunks(catalog.documents.values()), catalog.generation)
+
+    def poll(self) -> None:
+        """Refresh every interval on a background thread too, until `close`."""
+        if self._poller is None:
+            self._poller = threading.Thread(target=self._poll, name="accords-store-poll", daemon=True)
+            self._poller.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=10)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(max(self._interval, 0.05)):
+            try:
+                self.refresh()
+            except Exception as err:  # the store is down: requests answer 503 and say so
+                log.debug("store poll failed: %s", err)
 
     def wait_for_lexical(self, timeout: float = 30.0) -> None:
         """Tests and the admin API: block until the lexical index matches the catalog."""

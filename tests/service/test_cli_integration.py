@@ -87,20 +87,13 @@ def test_the_server_refuses_what_the_documents_do_not_say(http: httpx.Client, qu
     assert body["found"] is False and body["sources"] == [] and str(body["answer"]).startswith(NOT_FOUND)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an amount question about an absent topic is answered with an unrelated amount "
-    "(CAD $420 million); see the report of issue 3",
-)
 def test_the_server_refuses_a_budget_the_documents_do_not_give(http: httpx.Client) -> None:
     body = ask(http, "What was the budget of the Aldermere space agency in 2019?")
     assert body["found"] is False
 
 
-# Bug (service/retrieval/catalog.py): the samples' two statements are not grouped as versions of one
-# another because the revision's title ends in "(Revised)", so "original" has nothing to choose between and
-# these pass or fail with the lead's tuning of the scores. Not strict: they pass by luck at times.
-@pytest.mark.xfail(strict=False, reason="bug: v1/v2 with different titles are not grouped as versions")
+# The two statements are versions of one another (the revision `supersedes` the original): "original"
+# picks the first, no cue picks the revision.
 @pytest.mark.parametrize(
     ("question", "fact"),
     [
@@ -122,7 +115,6 @@ def test_the_original_statement_answers_for_the_original(
     assert fact in str(body["answer"]) and cited(body) == {"aldermere-korvath-joint-statement-v1"}
 
 
-@pytest.mark.xfail(strict=False, reason="bug: v1/v2 with different titles are not grouped as versions")
 @pytest.mark.parametrize(
     ("question", "fact"),
     [
@@ -152,11 +144,6 @@ def test_a_quote_runs_to_the_end_of_its_sentence(http: httpx.Client, question: s
     assert re.search(fact, str(body["answer"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regression: the quota table row 'Herring | 48,000 | 55%' is no longer chosen; the answer quotes "
-    "the scientific-advice sentence instead (see the report of issue 3)",
-)
 def test_the_herring_quota_comes_from_the_quota_table(http: httpx.Client) -> None:
     body = ask(http, "What is the herring quota for 2025?")
     assert "48,000" in str(body["answer"])
