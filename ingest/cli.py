@@ -1,7 +1,8 @@
 """`accords ingest` and `accords docs`: the ingestion job's command line.
 
 Exit codes: 0 all went in, 1 some files failed (the rest went in), 2 usage error, 3 another writer
-holds the store, 4 the store cannot be opened.
+holds the store, 4 the store cannot be opened (or holds another model's vectors) or the embeddings server
+failed.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest.chroma import StoreUnavailable
 from ingest.discovery import UsageError
+from ingest.embedder import EmbeddingsUnavailable
 from ingest.lock import WriterBusy, writer_lock
 from ingest.pipeline import Ingestor
 from ingest.progress import TerminalProgress
@@ -62,7 +65,7 @@ def ingest_command(
     except WriterBusy as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(EXIT_BUSY) from None
-    except (StoreUnavailable, StoreMismatch) as error:
+    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(EXIT_STORE) from None
     if as_json:
@@ -76,13 +79,21 @@ def ingest_command(
 def _print_summary(summary: IngestSummary, console: Console) -> None:
     for outcome in summary.outcomes:
         if outcome.status in ("failed", "skipped"):
-            console.print(f"[red]{outcome.status:8}[/red] {outcome.path}: {outcome.reason}", highlight=False)
+            console.print(
+                f"[red]{outcome.status:8}[/red] {escape(outcome.path)}: {escape(outcome.reason or '')}",
+                highlight=False,
+            )
         elif outcome.status != "unchanged":
-            console.print(f"{outcome.status:8} {outcome.doc_id} ({outcome.chunks} chunks)", highlight=False)
+            console.print(
+                f"{outcome.status:8} {escape(outcome.doc_id or '')} ({outcome.chunks} chunks)",
+                highlight=False,
+            )
         for warning in outcome.warnings:
-            console.print(f"[yellow]warning [/yellow] {outcome.path}: {warning}", highlight=False)
+            console.print(
+                f"[yellow]warning [/yellow] {escape(outcome.path)}: {escape(warning)}", highlight=False
+            )
     for doc_id in summary.pruned:
-        console.print(f"deleted  {doc_id} (file gone)", highlight=False)
+        console.print(f"deleted  {escape(doc_id)} (file gone)", highlight=False)
     totals = summary.totals()
     console.print(
         "added {added}, updated {updated}, unchanged {unchanged}, deleted {deleted}, failed {failed}, "

@@ -38,7 +38,9 @@ class ChatRequest(BaseModel):
         default=None, min_length=1, max_length=100, description="Continue a conversation (follow-ups)."
     )
     filters: ChatFilters | None = None
-    top_k: int | None = Field(default=None, ge=1, le=20, description="Number of sources (default 5).")
+    top_k: int | None = Field(
+        default=None, ge=1, le=20, strict=True, description="Number of sources (default 5)."
+    )
 
     @field_validator("question")
     @classmethod
