@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest-samples lint test test-fast bench clean
+.PHONY: install run ingest-samples lint test test-fast test-server bench clean
 
 install: $(STAMP)
 
@@ -15,6 +15,8 @@ install: $(STAMP)
 # letting another package pull torch would fetch a multi-GB CUDA build instead.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# ensurepip's pip 23 ignores extras spelt with "_" (jusText's lxml[html_clean]): upgrade it first.
+	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
@@ -35,6 +37,10 @@ test: lint
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"
+
+# The process-level integration tests again, against a real `chroma run` the tests start on 127.0.0.1.
+test-server: install
+	$(BIN)/pytest --store=server -m both_stores
 
 bench: install
 	$(BIN)/python bench/ingest.py

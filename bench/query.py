@@ -1,7 +1,7 @@
 """Query benchmark: /chat over HTTP against a dense-only Chroma search on the same store, in the same run.
 
     .venv/bin/python bench/query.py [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
-                                    [--skip-synthetic] [--json]
+                                    [--skip-synthetic] [--torch-threads N] [--json]
 
 What is measured, and why:
 
@@ -12,10 +12,13 @@ What is measured, and why:
   loopback network included). Every response must hold a full extractive answer (`found`, a non-empty
   `answer`, and citations with their sources when found); the others are counted as bad.
 - The baseline is the least a question can cost on the same store: embed it with the same model and ask
-  Chroma for the 5 nearest passages (dense only: no BM25, no sentence scoring, no HTTP). It runs in this
-  process, on the same machine and store, in the same run, before the service starts (so the two never
-  compete for the CPU), and each /chat figure is also printed as a ratio to it: this machine's speed
-  drifts by +-10% from minute to minute, a ratio much less. Goal: /chat p95 with one client <= 40 ms.
+  Chroma for the 5 nearest passages (dense only: no BM25, no sentence scoring, no HTTP). It runs in a
+  fresh process of its own, started like the service (same environment, one question per request over a
+  pipe instead of HTTP), in turns with the /chat runs: each timed run is cut in 5 slices and the slices
+  interleaved (the service idles while the baseline runs), so that the machine's drift and other
+  processes' load fall on both alike. Each /chat figure is also printed as a ratio to it. The "others"
+  column says how many CPUs other processes kept busy meanwhile: on a shared 2-CPU machine that is what
+  makes figures noisy. Goal: /chat p95 with one client <= 40 ms.
 - Phase B, scale. `--synthetic` made-up passages (100,000 by default, in documents of 50) are added to a
   copy of the phase A store through the store's own write API, with synthetic texts (words drawn from the
   real corpus) and synthetic vectors (perturbed copies of real passage vectors, so they crowd the real
@@ -23,12 +26,17 @@ What is measured, and why:
   hour. The same measurements are repeated, plus the service's start-up time until /ready and its memory:
   RSS sampled every 0.1 s (peak, and steady after the load) and the kernel's high-water mark (VmHWM).
   Goals: /chat p95 with one client <= 120 ms, service RSS <= 1.2 GB.
+- Torch threads: the baseline runs with one intra-op thread (OMP_NUM_THREADS=1), the service with torch's
+  default (one per CPU) unless `--torch-threads N` sets both. Measured here: with the default, a busy
+  machine turns the baseline's 10-20 ms embedding into 100s of ms of threads spinning at a barrier while
+  the other thread waits for a CPU, which made it no floor at all.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -73,7 +81,15 @@ GOAL_RSS_MB = 1200.0  # 1.2 GB, decimal
 CHUNKS_PER_DOCUMENT = 50
 DOCUMENTS_PER_WRITE = 40  # 2,000 chunks per write_chunks + commit
 SEED = 11
+ROUNDS = 5  # each timed run is cut in this many slices, interleaved with the others'
+WARM_UP_S = 3.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    duration: float  # seconds per timed run (baseline, each client count)
+    torch_threads: int | None  # torch's intra-op threads in the service and the baseline; None = its default
 
 
 # ---- figures ------------------------------------------------------------------------------------
@@ -81,17 +97,22 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 
 @dataclass(slots=True)
 class Latency:
-    """Latencies of one timed run, with the requests that failed (errors) or came back incomplete (bad)."""
+    """One measurement, accumulated over its slices: latencies of the requests that succeeded, and the
+    requests that failed (errors) or came back without a full answer (bad)."""
 
     label: str
     clients: int
     seconds: float = 0.0
-    samples: list[float] = field(default_factory=list)  # seconds, successful requests only
+    samples: list[float] = field(default_factory=list)  # seconds
     errors: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)  # HTTP status or exception name
     bad: int = 0
     found: int = 0
-    load_before: float = field(default_factory=lambda: os.getloadavg()[0])
+    others_cpu_s: float = 0.0  # CPU time other processes of this machine took meanwhile
+    turn: Iterator[int] = field(default_factory=itertools.count)  # which question comes next
+
+    def next_question(self, questions: Sequence[str]) -> str:
+        return questions[next(self.turn) % len(questions)]
 
     def percentile_ms(self, q: float) -> float:
         return float(np.percentile(self.samples, q)) * 1000 if self.samples else float("nan")
@@ -112,9 +133,7 @@ class Latency:
             "error_kinds": dict(self.error_kinds),
             "bad": self.bad,
             "found": self.found,
-            # Other processes on this machine (1-minute load average) before and after the run.
-            "load_avg_before": round(self.load_before, 2),
-            "load_avg_after": round(os.getloadavg()[0], 2),
+            "others_cpus": round(self.others_cpu_s / self.seconds, 2) if self.seconds else 0.0,
         }
 
 
@@ -127,49 +146,136 @@ def load_questions(path: Path) -> list[str]:
     return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
-# ---- the baseline: embed + Chroma top-5, in this process ----------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def dense_baseline(
-    settings: StoreSettings, embedder: SentenceTransformerEmbedder, questions: Sequence[str], duration: float
-) -> dict[str, Any]:
-    """One client, back to back: the question's vector, then Chroma's 5 nearest passages."""
-    collection = open_client(settings).get_collection(settings.collection)
-    embed_s: list[float] = []
-    query_s: list[float] = []
+def _cpu_seconds(pids: Sequence[int]) -> tuple[float, float]:
+    """(CPU seconds the whole machine has been busy, CPU seconds `pids` used), from /proc (Linux)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
+    )
+    ours = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ours += int(fields[11]) + int(fields[12])  # utime, stime
+    return (user + nice + system + irq + softirq) / _TICK, ours / _TICK
 
-    def search(question: str) -> None:
+
+@contextmanager
+def watching_others(tally: Latency, pids: Sequence[int]) -> Iterator[None]:
+    """Adds to `tally` the CPU time processes other than `pids` took during the block: other people's
+    builds and tests on a shared machine slow every figure down, and this says by how much they ran."""
+    busy, ours = _cpu_seconds(pids)
+    yield
+    busy_after, ours_after = _cpu_seconds(pids)
+    tally.others_cpu_s += max(0.0, (busy_after - busy) - (ours_after - ours))
+
+
+# ---- the baseline: embed + Chroma top-5, in a process of its own -------------------------------
+
+
+class DenseSearch:
+    """The question's vector from the same model, then Chroma's 5 nearest passages: dense only, no BM25,
+    no sentence scoring, no HTTP. The store is only read, after every write has finished."""
+
+    def __init__(self, settings: StoreSettings, embedder: SentenceTransformerEmbedder) -> None:
+        self._collection = open_client(settings).get_collection(settings.collection)
+        self._embedder = embedder
+
+    def __call__(self, question: str) -> tuple[float, float]:
+        """(seconds embedding, seconds searching)."""
         began = time.perf_counter()
-        vector = embedder.embed([question])
+        vector = self._embedder.embed([question])
         embedded = time.perf_counter()
-        result = collection.query(
+        result = self._collection.query(
             query_embeddings=vector, n_results=TOP_K, include=["documents", "metadatas", "distances"]
         )
         assert len(result["ids"][0]) == TOP_K, "the store holds fewer than 5 passages"
-        embed_s.append(embedded - began)
-        query_s.append(time.perf_counter() - embedded)
+        return embedded - began, time.perf_counter() - embedded
 
-    for question in questions:  # warm-up: kernels, Chroma's index in memory
-        search(question)
-    embed_s.clear()
-    query_s.clear()
-    latency = Latency("dense-only baseline", 1)
-    deadline = time.perf_counter() + duration
-    began = time.perf_counter()
-    for question in itertools.cycle(questions):
-        if time.perf_counter() >= deadline:
-            break
-        search(question)
-    latency.seconds = time.perf_counter() - began
-    latency.samples = [a + b for a, b in zip(embed_s, query_s, strict=True)]
-    figures = latency.summary()
-    figures["embed_p50_ms"] = round(float(np.percentile(embed_s, 50)) * 1000, 2)
-    figures["chroma_query_p50_ms"] = round(float(np.percentile(query_s, 50)) * 1000, 2)
-    return figures
+
+def baseline_worker(data_dir: Path) -> None:
+    """`--baseline-worker`: a fresh process started like the service (same environment, nothing else in
+    it) that answers each question line on stdin with its search's timings, as the service answers each
+    request. Request and answer, not a loop of its own: on a busy machine the scheduler serves a process
+    that waits between requests far sooner than one that never stops, and the service waits between
+    requests."""
+    search = DenseSearch(StoreSettings(data_dir=data_dir), SentenceTransformerEmbedder())
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        embedding, searching = search(json.loads(line)["question"])
+        print(json.dumps({"embed_s": embedding, "query_s": searching}), flush=True)
+
+
+class DenseBaseline:
+    """This side of `baseline_worker`: starts it, asks for timed runs, keeps the timings."""
+
+    def __init__(self, data_dir: Path, log_path: Path, options: Options) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", str(data_dir)]
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            # One intra-op thread unless told otherwise: the floor must be robust, and on a busy machine
+            # torch's default (a thread per CPU) turns one short query into 100s of ms of spinning.
+            env=service_env(data_dir, options.torch_threads or 1),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        self.embed_s: list[float] = []
+        self.query_s: list[float] = []
+        self._reply()  # ready
+
+    def _reply(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:  # skip anything a library printed
+            with contextlib.suppress(ValueError):
+                reply = json.loads(line)
+                if isinstance(reply, dict):
+                    return reply
+        raise RuntimeError(f"the baseline worker exited with {self.process.wait()}; see {self._log.name}")
+
+    def run(self, questions: Sequence[str], duration: float, tally: Latency) -> None:
+        """One client, a question at a time, for `duration` seconds; a sample is the whole round trip."""
+        assert self.process.stdin is not None
+        began = time.perf_counter()
+        while time.perf_counter() - began < duration:
+            asked = time.perf_counter()
+            self.process.stdin.write(json.dumps({"question": tally.next_question(questions)}) + "\n")
+            self.process.stdin.flush()
+            reply = self._reply()
+            tally.samples.append(time.perf_counter() - asked)
+            self.embed_s.append(reply["embed_s"])
+            self.query_s.append(reply["query_s"])
+        tally.seconds += time.perf_counter() - began
+
+    def summary(self, tally: Latency) -> dict[str, Any]:
+        figures = tally.summary()
+        figures["embed_p50_ms"] = round(float(np.percentile(self.embed_s, 50)) * 1000, 2)
+        figures["chroma_query_p50_ms"] = round(float(np.percentile(self.query_s, 50)) * 1000, 2)
+        return figures
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        _stop(self.process)
+        self._log.close()
+
+
+@contextmanager
+def dense_baseline(data_dir: Path, log_path: Path, options: Options) -> Iterator[DenseBaseline]:
+    baseline = DenseBaseline(data_dir, log_path, options)
+    try:
+        yield baseline
+    finally:
+        baseline.close()
 
 
 def release_store() -> None:
-    """Close this process's Chroma clients, so the service is the only process holding the store."""
+    """Close this process's Chroma clients (and so flush what they wrote)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
@@ -230,8 +336,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def service_env(data_dir: Path) -> dict[str, str]:
+def service_env(data_dir: Path, torch_threads: int | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORDS_")}
+    if torch_threads:
+        env["OMP_NUM_THREADS"] = str(torch_threads)  # torch's intra-op threads, read at import
     env.update(
         ACCORDS_DATA_DIR=str(data_dir),
         HF_HUB_OFFLINE="1",
@@ -244,14 +352,20 @@ def service_env(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_service(data_dir: Path, log_path: Path, timeout: float = 900) -> Iterator[Service]:
+def running_service(
+    data_dir: Path, log_path: Path, torch_threads: int | None, timeout: float = 900
+) -> Iterator[Service]:
     """`accords serve` on a free port; yields once GET /ready answers 200; always stops it."""
     port = free_port()
     command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
     with log_path.open("wb") as output:
         began = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=ROOT, env=service_env(data_dir), stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=service_env(data_dir, torch_threads),
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         memory = MemorySampler(process.pid)
         try:
@@ -303,59 +417,78 @@ def full_answer(body: Any) -> tuple[bool, bool]:
     return True, found
 
 
-def chat_load(url: str, questions: Sequence[str], clients: int, duration: float) -> Latency:
-    return asyncio.run(_chat_load(url, questions, clients, duration))
+def chat_load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
+    asyncio.run(_chat_load(url, questions, duration, tally))
 
 
-async def _chat_load(url: str, questions: Sequence[str], clients: int, duration: float) -> Latency:
-    """`clients` workers, each posting the next question as soon as its last answer arrived."""
-    latency = Latency(f"/chat, {clients} client{'s' if clients > 1 else ''}", clients)
-    turn = itertools.count()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+async def _chat_load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
+    """`tally.clients` workers, each posting the next question as soon as its last answer arrived."""
+    limits = httpx.Limits(max_connections=tally.clients, max_keepalive_connections=tally.clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
 
         async def worker(deadline: float) -> None:
             while time.perf_counter() < deadline:
-                question = questions[next(turn) % len(questions)]
+                question = tally.next_question(questions)
                 began = time.perf_counter()
                 try:
                     response = await client.post("/chat", json={"question": question})
                 except httpx.HTTPError as error:
-                    latency.errors += 1
-                    latency.error_kinds[type(error).__name__] += 1
+                    tally.errors += 1
+                    tally.error_kinds[type(error).__name__] += 1
                     continue
                 elapsed = time.perf_counter() - began
                 if response.status_code != 200:
-                    latency.errors += 1
-                    latency.error_kinds[str(response.status_code)] += 1
+                    tally.errors += 1
+                    tally.error_kinds[str(response.status_code)] += 1
                     continue
-                latency.samples.append(elapsed)
+                tally.samples.append(elapsed)
                 complete, found = full_answer(response.json())
-                latency.bad += not complete
-                latency.found += found
+                tally.bad += not complete
+                tally.found += found
 
         began = time.perf_counter()
-        await asyncio.gather(*(worker(began + duration) for _ in range(clients)))
-        latency.seconds = time.perf_counter() - began
-    return latency
+        await asyncio.gather(*(worker(began + duration) for _ in range(tally.clients)))
+        tally.seconds += time.perf_counter() - began
 
 
-def measure_service(
-    data_dir: Path, log_path: Path, questions: Sequence[str], duration: float
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Start the service, warm it up, run each client count; returns (service figures, load figures)."""
-    with running_service(data_dir, log_path) as service:
+def chat_label(clients: int) -> str:
+    return f"/chat, {clients} client{'s' if clients > 1 else ''}"
+
+
+def measure(
+    name: str, data_dir: Path, questions: Sequence[str], options: Options, work: Path
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Start the service and the baseline worker, warm both up, then run the baseline and each client
+    count in turns of `duration / ROUNDS` seconds, so that drift and other processes' load fall on all of
+    them alike. Returns (service figures, baseline figures, /chat figures per client count)."""
+    duration = options.duration
+    with (
+        running_service(data_dir, work / f"service-{name}.log", options.torch_threads) as service,
+        dense_baseline(data_dir, work / f"baseline-{name}.log", options) as baseline,
+    ):
         log(f"service ready in {service.startup_s:.1f} s; warming up")
         at_ready = service.memory_mb()
-        for clients in CLIENTS:  # warm-up at each concurrency: kernels, thread pool, connections
-            chat_load(service.url, questions, clients, max(2.0, duration / 10))
-        loads = []
+        baseline.run(questions, WARM_UP_S, Latency("warm-up", 1))
         for clients in CLIENTS:
-            log(f"/chat with {clients} client(s) for {duration:.0f} s")
-            loads.append(chat_load(service.url, questions, clients, duration).summary())
+            chat_load(service.url, questions, WARM_UP_S, Latency("warm-up", clients))
+        baseline.embed_s.clear()
+        baseline.query_s.clear()
+        dense = Latency("dense-only baseline", 1)
+        chats = [Latency(chat_label(clients), clients) for clients in CLIENTS]
+        pids = (os.getpid(), service.process.pid, baseline.process.pid)
+        log(
+            f"baseline, then /chat with {', '.join(map(str, CLIENTS))} clients, {ROUNDS} rounds of "
+            f"{duration / ROUNDS:.1f} s each"
+        )
+        for _ in range(ROUNDS):
+            with watching_others(dense, pids):
+                baseline.run(questions, duration / ROUNDS, dense)
+            for tally in chats:
+                with watching_others(tally, pids):
+                    chat_load(service.url, questions, duration / ROUNDS, tally)
         figures = {"startup_s": round(service.startup_s, 2), "rss_at_ready_mb": at_ready["rss_steady_mb"]}
         figures.update(service.memory_mb())
-    return figures, loads
+    return figures, baseline.summary(dense), [tally.summary() for tally in chats]
 
 
 # ---- phase B: synthetic passages through the store's own API ------------------------------------
@@ -470,20 +603,12 @@ def _folder_bytes(folder: Path) -> int:
 
 
 def measure_phase(
-    name: str,
-    settings: StoreSettings,
-    embedder: SentenceTransformerEmbedder,
-    questions: Sequence[str],
-    duration: float,
-    work: Path,
+    name: str, settings: StoreSettings, questions: Sequence[str], options: Options, work: Path
 ) -> dict[str, Any]:
-    log(f"{name}: dense-only baseline for {duration:.0f} s")
-    baseline = dense_baseline(settings, embedder, questions, duration)
-    release_store()
-    service, loads = measure_service(settings.data_dir, work / f"service-{name}.log", questions, duration)
+    service, dense, loads = measure(name, settings.data_dir, questions, options, work)
     for load in loads:
-        load["p50_x_baseline"] = round(load["p50_ms"] / baseline["p50_ms"], 2)
-        load["p95_x_baseline"] = round(load["p95_ms"] / baseline["p95_ms"], 2)
+        load["p50_x_baseline"] = round(load["p50_ms"] / dense["p50_ms"], 2)
+        load["p95_x_baseline"] = round(load["p95_ms"] / dense["p95_ms"], 2)
     one_client = loads[0]
     goals = {
         f"p95_1_client_le_{GOAL_P95_MS[name]:.0f}_ms": {
@@ -495,31 +620,36 @@ def measure_phase(
     if name == "synthetic":
         rss = max(service["rss_peak_sampled_mb"], service["vm_hwm_mb"])
         goals["rss_le_1200_mb"] = {"value": rss, "goal": GOAL_RSS_MB, "met": rss <= GOAL_RSS_MB}
-    return {"baseline": baseline, "chat": loads, "service": service, "goals": goals}
+    return {"baseline": dense, "chat": loads, "service": service, "goals": goals}
 
 
 def phase_real(
-    corpus: Path, questions: Sequence[str], embedder: SentenceTransformerEmbedder, duration: float, work: Path
+    corpus: Path,
+    questions: Sequence[str],
+    embedder: SentenceTransformerEmbedder,
+    options: Options,
+    work: Path,
 ) -> dict[str, Any]:
     settings = StoreSettings(data_dir=work / "real")
     log(f"real: ingesting {corpus}")
     summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
+    release_store()
     figures = {
         "documents": summary.count("added"),
         "chunks": summary.chunks_written,
         "ingest_seconds": round(summary.seconds, 1),
     }
-    return {"store": figures, **measure_phase("real", settings, embedder, questions, duration, work)}
+    return {"store": figures, **measure_phase("real", settings, questions, options, work)}
 
 
 def phase_synthetic(
-    questions: Sequence[str], embedder: SentenceTransformerEmbedder, total: int, duration: float, work: Path
+    questions: Sequence[str], embedder: SentenceTransformerEmbedder, total: int, options: Options, work: Path
 ) -> dict[str, Any]:
     settings = StoreSettings(data_dir=work / "synthetic")
     shutil.copytree(work / "real", settings.data_dir)
     log(f"synthetic: adding {total:,} chunks")
     figures = build_synthetic(settings, embedder, total)
-    return {"store": figures, **measure_phase("synthetic", settings, embedder, questions, duration, work)}
+    return {"store": figures, **measure_phase("synthetic", settings, questions, options, work)}
 
 
 # ---- output -------------------------------------------------------------------------------------
@@ -535,13 +665,13 @@ _COLUMNS = [
     ("found", "found", "{:,}"),
     ("p50_x_baseline", "p50 x", "{:.1f}x"),
     ("p95_x_baseline", "p95 x", "{:.1f}x"),
-    ("load_avg_before", "load", "{:.1f}"),
+    ("others_cpus", "others", "{:.2f}"),
 ]
 
 
 def print_phase(title: str, phase: dict[str, Any], store_line: str) -> None:
     print(f"\n{title}\n  {store_line}")
-    print(f"  (load: the machine's 1-minute load average before each run, {os.cpu_count()} CPUs)")
+    print(f"  (others: CPUs other processes kept busy during each run, of {os.cpu_count()})")
     service = phase["service"]
     print(
         f"  service: start-up until /ready {service['startup_s']:.1f} s; RSS at ready "
@@ -612,7 +742,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--synthetic", type=int, default=100_000, help="synthetic chunks in phase B")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per timed run")
     parser.add_argument("--skip-synthetic", action="store_true", help="phase A only")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads in the service (OMP_NUM_THREADS) and the baseline; default: torch's",
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
+    parser.add_argument("--baseline-worker", type=Path, metavar="DATA_DIR", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -623,19 +760,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"not found: {path}", file=sys.stderr)
             raise SystemExit(2)
     questions = load_questions(args.questions)
+    if args.baseline_worker:
+        baseline_worker(args.baseline_worker)
+        return
+    options = Options(duration=args.duration, torch_threads=args.torch_threads)
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm-up"])
     report: dict[str, Any] = {
         "revision": _revision(),
         "questions": len(questions),
         "duration_s": args.duration,
+        "torch_threads": args.torch_threads or "default",
         "cpus": os.cpu_count(),
     }
     with tempfile.TemporaryDirectory(prefix="accords-bench-query-") as tmp:
         work = Path(tmp)
-        report["real"] = phase_real(args.corpus, questions, embedder, args.duration, work)
+        report["real"] = phase_real(args.corpus, questions, embedder, options, work)
         if not args.skip_synthetic and args.synthetic > 0:
-            report["synthetic"] = phase_synthetic(questions, embedder, args.synthetic, args.duration, work)
+            report["synthetic"] = phase_synthetic(questions, embedder, args.synthetic, options, work)
     if not args.json:
         print_report(report)
     print(json.dumps(report, indent=2))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,11 @@ class Candidate:
     path: Path  # as found (may be a symlink inside a root)
     path_id: str
     root: Path | None  # resolved folder it was found under; None when named directly
+    # Only for files handed in directly rather than found (the admin API's uploads, which live in a
+    # staging folder under a name of the service's choosing): how records and outcomes name the file,
+    # and metadata that wins over what the file states (see `records.apply_overrides`).
+    source: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

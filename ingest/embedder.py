@@ -21,6 +21,10 @@ Spans = Sequence[tuple[int, int]]
 MINILM_MAX_TOKENS = 256
 
 
+class EmbeddingsUnavailable(RuntimeError):
+    """An embedder that calls a server could not get vectors from it; the message says why and where."""
+
+
 @runtime_checkable
 class Embedder(Protocol):
     """Unit-length vectors for texts, and the token count the model would see."""

@@ -1,7 +1,10 @@
-"""One writer at a time per data dir: the embedded store is not safe for two writing processes.
+"""One writer at a time: the store is not safe for two writing processes (see `ingest.store`).
 
-An OS file lock (released by the kernel if the holder is killed, so a `kill -9` never leaves a stale
-lock behind) taken without waiting: a second writer is told at once instead of queueing silently.
+An OS file lock in the data dir (released by the kernel if the holder is killed, so a `kill -9` never
+leaves a stale lock behind) taken without waiting: a second writer is told at once instead of queueing
+silently. It covers every writer that shares the data dir, i.e. on one machine. With a Chroma server
+(`chroma_url`), writers elsewhere share the collections but not the lock file, so the lock then also
+takes a best-effort lease in the store itself (`ingest.lease`, which explains its limits).
 """
 
 from __future__ import annotations
@@ -33,7 +36,14 @@ def writer_lock(settings: StoreSettings) -> Iterator[None]:
         ) from err
     try:
         _record_holder(settings)
-        yield
+        if settings.chroma_url:
+            from ingest.lease import writer_lease  # imports this module
+            from ingest.runtime import open_store
+
+            with writer_lease(open_store(settings), settings):
+                yield
+        else:
+            yield
     finally:
         lock.release()
 

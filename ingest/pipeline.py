@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from ingest.chunking import CHUNKER_VERSION, Chunker, ChunkingConfig
-from ingest.discovery import Candidate, discover
+from ingest.discovery import Candidate, Discovery, discover
 from ingest.embedder import Embedder, Vectors
 from ingest.loaders import EmptyDocument, LoadError, load_document
 from ingest.models import Chunk, DocumentRecord
-from ingest.records import build_record
+from ingest.records import apply_overrides, build_record
 from ingest.settings import StoreSettings
 from ingest.store import ChunkStore, chunk_id
 from ingest.summary import FileOutcome, IngestSummary
@@ -82,6 +82,11 @@ class Ingestor:
     def run(self, paths: Sequence[Path], prune: bool = False, excludes: Sequence[str] = ()) -> IngestSummary:
         began = time.monotonic()
         found = discover(paths, (*self._settings.ingest_excludes, *excludes))
+        return self.ingest(found, prune, began)
+
+    def ingest(self, found: Discovery, prune: bool = False, began: float | None = None) -> IngestSummary:
+        """Ingest candidates found by `discover` or handed in directly (the admin API's uploads)."""
+        began = time.monotonic() if began is None else began
         summary = IngestSummary(ignored=found.ignored)
         summary.outcomes.extend(FileOutcome(str(p), "skipped", reason=why) for p, why in found.skipped)
         committed = self._store.documents()
@@ -118,10 +123,10 @@ class Ingestor:
         summary: IngestSummary,
     ) -> Iterator[_Pending]:
         for candidate in candidates:
-            outcome = FileOutcome(str(candidate.path), "failed")
+            outcome = FileOutcome(candidate.source or str(candidate.path), "failed")
             summary.outcomes.append(outcome)
             try:
-                loaded = load_document(candidate.path)
+                loaded = apply_overrides(load_document(candidate.path), candidate.overrides)
                 record = build_record(candidate, loaded, self._pipeline)
             except LoadError as err:
                 outcome.reason = str(err)

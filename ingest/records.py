@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ingest.discovery import Candidate
 from ingest.models import DocumentRecord, LoadedDocument
 from ingest.structure import classify
 
 _TITLE_SEARCH_PARAGRAPHS = 3
+# The metadata a caller may state for a file (`Candidate.overrides`), by `LoadedDocument` field name.
+OVERRIDABLE = frozenset({"doc_id", "title", "date", "kind", "url", "parties"})
+
+
+def apply_overrides(loaded: LoadedDocument, overrides: Mapping[str, Any]) -> LoadedDocument:
+    """The document with the caller's metadata in place of the file's (an upload's form fields)."""
+    unknown = set(overrides) - OVERRIDABLE
+    if unknown:
+        raise ValueError(f"cannot override {sorted(unknown)}; only {sorted(OVERRIDABLE)}")
+    return replace(loaded, **overrides) if overrides else loaded
 
 
 def document_id(candidate: Candidate, loaded: LoadedDocument) -> str:
@@ -58,7 +71,7 @@ def build_record(
         url=loaded.url,
         parties=loaded.parties,
         chunks=chunks,
-        source_path=str(Path(candidate.path).resolve()),
+        source_path=candidate.source or str(Path(candidate.path).resolve()),
         format=loaded.format,
         extra=loaded.extra,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from ingest.chroma import open_client
 from ingest.embedder import MINILM_MAX_TOKENS, Embedder, LazyEmbedder, SentenceTransformerEmbedder
+from ingest.identity import ModelIdentity
 from ingest.settings import StoreSettings
 from ingest.store import ChunkStore
 
-# Known without loading the model, so read-only commands (`accords docs`) start instantly.
+# Known without loading the model, so an ingest with nothing to change starts instantly.
 DEFAULT_MODEL = ("sentence-transformers/all-MiniLM-L6-v2", 384)
 
 
 def open_embedder(settings: StoreSettings, lazy: bool = False) -> Embedder:
+    """The bundled model in-process (`lazy`: loaded on first use), or an embeddings server if configured."""
+    if settings.embeddings_url:
+        from ingest.remote_embedder import RemoteEmbedder
+
+        return RemoteEmbedder.from_settings(settings)
+
     def load() -> Embedder:
         return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
 
@@ -21,5 +28,6 @@ def open_embedder(settings: StoreSettings, lazy: bool = False) -> Embedder:
 
 
 def open_store(settings: StoreSettings, embedder: Embedder | None = None) -> ChunkStore:
-    model, dimension = (embedder.model_name, embedder.dimension) if embedder else DEFAULT_MODEL
-    return ChunkStore(open_client(settings), settings.collection, model, dimension)
+    """With `embedder`, the store must hold (or be empty for) its model's vectors; without, read-only."""
+    model = ModelIdentity(embedder.model_name, embedder.dimension) if embedder else None
+    return ChunkStore(open_client(settings), settings.collection, model)

@@ -5,9 +5,11 @@ extends this class, so one object built in `main()` serves both and nothing read
 anywhere else.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EXCLUDES = ("README.md", "README.txt", "INDEX.md", "index.md", "readme.md")
@@ -30,6 +32,36 @@ class StoreSettings(BaseSettings):
     ingest_excludes: tuple[str, ...] = Field(
         default=DEFAULT_EXCLUDES, description="File names skipped when walking folders (folder descriptions)."
     )
+    chroma_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="Longest wait for one Chroma server reply."
+    )
+    # Embeddings from an OpenAI-compatible /v1/embeddings endpoint instead of the bundled model.
+    embeddings_url: str | None = Field(
+        default=None, description="Base URL ending in /v1 (TEI, vLLM, Ollama); unset = the bundled model."
+    )
+    embeddings_model: str | None = Field(default=None, min_length=1, description="Model name sent to it.")
+    embeddings_api_key: SecretStr | None = Field(default=None, description="Bearer token, if any.")
+    embeddings_dimension: int | None = Field(
+        default=None, ge=1, le=65_536, description="Vector size; unset = read from the first response."
+    )
+    embeddings_max_tokens: int = Field(
+        default=512, ge=128, le=131_072, description="The remote model's window, special tokens included."
+    )
+    embeddings_tokenizer: Path | None = Field(
+        default=None, description="The remote model's tokenizer.json, for exact token counts."
+    )
+    embeddings_batch_size: int = Field(default=32, ge=1, le=2048, description="Texts per request.")
+    embeddings_concurrency: int = Field(default=4, ge=1, le=64, description="Requests in flight at once.")
+    embeddings_timeout_s: float = Field(default=60.0, gt=0, le=3600, description="Per request.")
+    embeddings_retries: int = Field(
+        default=4, ge=0, le=20, description="Retries (with backoff) on 429, 5xx and connection errors."
+    )
+
+    @model_validator(mode="after")
+    def _remote_embeddings_need_a_model(self) -> StoreSettings:
+        if self.embeddings_url and not self.embeddings_model:
+            raise ValueError("ACCORDS_EMBEDDINGS_URL is set: ACCORDS_EMBEDDINGS_MODEL must name the model")
+        return self
 
     @property
     def chroma_path(self) -> Path:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -26,6 +27,8 @@ import numpy as np
 
 from ingest.chroma import StoreUnavailable
 from ingest.embedder import Vectors
+from ingest.identity import ModelIdentity, check_model
+from ingest.identity import StoreMismatch as StoreMismatch  # re-exported: callers import it from here
 from ingest.models import Chunk, DocumentRecord
 
 if TYPE_CHECKING:
@@ -38,26 +41,42 @@ _PAGE = 2000  # records per `get` when scanning a whole collection
 _WRITE_BATCH = 1000
 # Records of the side collections carry no meaningful vector.
 _PLACEHOLDER_VECTOR = np.ones((1, 1), dtype=np.float32)
+_RETRY_DELAYS_S = (0.02, 0.1)
 
 
 def _reachable(method: Callable[P, R]) -> Callable[P, R]:
     """Turn whatever the Chroma client raises when the store is gone (connection refused, a server
-    error, a closed embedded client) into `StoreUnavailable`, which the service maps to a 503."""
+    error, a closed embedded client) into `StoreUnavailable`, which the service maps to a 503.
+
+    Chroma's own `InternalError` is retried first, briefly: a `get` that includes embeddings fails with
+    "Error finding id" when a writer deletes one of its ids meanwhile (an old version being dropped),
+    embedded and server alike, and succeeds once the delete is through. The decorated methods only read
+    or write idempotently, so a retry is safe; a refused connection or a timeout is not retried.
+    """
 
     @functools.wraps(method)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except StoreUnavailable:
-            raise
-        except Exception as err:
-            raise StoreUnavailable(f"the document store is unavailable: {type(err).__name__}: {err}") from err
+        for delay in (*_RETRY_DELAYS_S, None):
+            try:
+                return method(*args, **kwargs)
+            except StoreUnavailable:
+                raise
+            except Exception as err:
+                if delay is not None and _transient(err):
+                    time.sleep(delay)
+                    continue
+                raise StoreUnavailable(
+                    f"the document store is unavailable: {type(err).__name__}: {err}"
+                ) from err
+        raise AssertionError("unreachable")
 
     return guarded
 
 
-class StoreMismatch(RuntimeError):
-    """The store was built with another embedding model than the one configured."""
+def _transient(err: Exception) -> bool:
+    from chromadb.errors import InternalError
+
+    return isinstance(err, InternalError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,27 +113,24 @@ def date_number(date: str | None) -> int:
 
 
 class ChunkStore:
-    def __init__(self, client: ClientAPI, name: str, model_name: str, dimension: int) -> None:
+    """`model` is the embedding model of the opener; None opens read-only (no vectors compared)."""
+
+    def __init__(self, client: ClientAPI, name: str, model: ModelIdentity | None) -> None:
         self._client = client
         try:
             self._chunks = client.get_or_create_collection(
                 name,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": model_name, "dimension": dimension},
+                metadata=model.metadata() if model else None,
             )
             self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
             self._state = client.get_or_create_collection(f"{name}-state", embedding_function=None)
+            check_model(self._chunks, name, model)
+        except StoreMismatch:
+            raise
         except Exception as err:
             raise StoreUnavailable(f"cannot open collection {name!r}: {err}") from err
-        stored = self._chunks.metadata or {}
-        if stored.get("embedding_model") != model_name or stored.get("dimension") != dimension:
-            raise StoreMismatch(
-                f"the store's vectors were made by {stored.get('embedding_model')} "
-                f"(dimension {stored.get('dimension')}), but {model_name} (dimension {dimension}) is "
-                f"configured. Use the model the store was built with, or rebuild the store: delete "
-                f"collection {name!r} (or the data dir) and run `accords ingest FOLDER` again."
-            )
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -156,6 +172,21 @@ class ChunkStore:
                 inventory[(str(metadata["doc_id"]), str(metadata["version"]))].add(cid)
         return inventory
 
+    def committed_chunks(self, records: Iterable[DocumentRecord]) -> Iterator[StoredChunk]:
+        """The chunks of exactly these document versions, by their ids (`chunk_id` is deterministic).
+
+        Unlike a paged scan (`limit`/`offset`), this cannot skip rows when a writer deletes old versions
+        between two pages, which would leave a reader's lexical index short of committed passages.
+        """
+        wanted = [chunk_id(r.doc_id, r.version, seq) for r in records for seq in range(r.chunks)]
+        for begin in range(0, len(wanted), _PAGE):
+            page = self._chunks.get(ids=wanted[begin : begin + _PAGE], include=["metadatas", "documents"])
+            for cid, metadata, text in zip(
+                page["ids"], page["metadatas"] or [], page["documents"] or [], strict=True
+            ):
+                if metadata is not None and text is not None:  # see `query`
+                    yield _chunk_from_metadata(cid, metadata, text, None)
+
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """All chunks, committed or not; callers filter by the document table they hold."""
         for ids, metadatas, documents in self._scan(self._chunks, include_documents=True):
@@ -174,6 +205,8 @@ class ChunkStore:
         for index, (cid, metadata, text) in enumerate(
             zip(result["ids"], result["metadatas"] or [], result["documents"] or [], strict=True)
         ):
+            if metadata is None or text is None:  # see `query`
+                continue
             distance = None
             if embeddings is not None and vector is not None:
                 distance = 1.0 - float(np.dot(np.asarray(embeddings[index], dtype=np.float32), vector))
@@ -195,9 +228,12 @@ class ChunkStore:
         metadatas = (result["metadatas"] or [[]])[0]
         documents = (result["documents"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
+        # A record a writer is deleting meanwhile (an old version) can come back without its metadata
+        # and text, from the embedded store and a server alike: it is invisible anyway, so skip it.
         return [
             _chunk_from_metadata(cid, metadata, text, float(distance))
             for cid, metadata, text, distance in zip(ids, metadatas, documents, distances, strict=True)
+            if metadata is not None and text is not None
         ]
 
     def _scan(
@@ -265,6 +301,22 @@ class ChunkStore:
             if committed.get(doc_id) != version
             for cid in ids
         ]
+
+    # ---- small records beside the generation (the writer lease) ---------------------------------
+
+    @_reachable
+    def state(self, key: str) -> dict[str, Any] | None:
+        result = self._state.get(ids=[key], include=["metadatas"])
+        metadatas = result["metadatas"] or []
+        return dict(metadatas[0]) if metadatas and metadatas[0] else None
+
+    @_reachable
+    def put_state(self, key: str, values: dict[str, str | int | float]) -> None:
+        self._state.upsert(ids=[key], embeddings=_PLACEHOLDER_VECTOR, metadatas=[values])
+
+    @_reachable
+    def delete_state(self, key: str) -> None:
+        self._state.delete(ids=[key])
 
     def _bump(self) -> None:
         self._state.upsert(

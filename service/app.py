@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from ingest.embedder import Embedder
 from ingest.runtime import open_embedder, open_store
 from ingest.store import ChunkStore
-from service import errors, siteaccess
+from service import errors, guards, headers, logs, metrics, siteaccess
+from service.admin import install as admin_api
 from service.answer.extractive import ExtractiveAnswerer
 from service.chat import ChatEngine
 from service.conversations import Conversations
@@ -21,7 +22,7 @@ from service.llm.client import LLMClient
 from service.responder import Responder, open_responder
 from service.retrieval.hybrid import HybridRetriever
 from service.retrieval.view import StoreView
-from service.routes import chat, documents, health, openai_compat, stream, widget
+from service.routes import apidocs, chat, documents, health, openai_compat, stream, widget
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,15 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         llm = LLMClient(settings) if settings.llm_base_url else None
         try:
             app.state.runtime = open_runtime(settings, embedder, llm)
+            app.state.runtime.view.poll()  # picks up other processes' ingests even when idle
             log.info("accords ready: %d documents", len(app.state.runtime.view.catalog.documents))
             if llm is not None:
                 log.info("answers by %s at %s", settings.llm_model, settings.llm_base_url)
             yield
         finally:
+            admin_api.shutdown(app)  # stops a running ingest job before the store goes
+            if app.state.runtime is not None:
+                app.state.runtime.view.close()
             app.state.runtime = None
             if llm is not None:
                 await llm.aclose()
@@ -87,16 +92,24 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         summary="Answers questions over agreement documents and cites the exact passages it used.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.routes.apidocs, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.runtime = None
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=admin_api.STREAMED_PATHS)
+    guards.install(app, settings)  # concurrency cap on the answer routes; per-IP rate on /v1
     siteaccess.install(app, settings)  # CORS, site keys and rate limits on the chat routes
+    headers.install(app)  # CSP and security headers
+    metrics.install(app)  # per-route counts and latencies, GET /metrics
+    logs.install(app)  # X-Request-ID, outermost
     app.include_router(chat.router)
     app.include_router(stream.router)
     app.include_router(openai_compat.router)
     app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(widget.router)
+    app.include_router(apidocs.router)
+    admin_api.install(app, settings)  # /admin/*: uploads, deletions, ingest jobs (bearer token)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service import metrics
 from service.answer.extractive import Answer, ExtractiveAnswerer
 from service.conversations import Conversations, Turn
 from service.followup import read_follow_up
@@ -56,13 +57,14 @@ class ChatEngine:
         conversation_id, history = conversation or self.recall(request)
         follow_up = read_follow_up(request.question, history)
         top_k = request.top_k or self.default_top_k
-        retrieval = self.retriever.retrieve(
-            standalone or request.question,
-            filters=to_filters(request.filters),
-            limit=top_k,
-            context=None if standalone else follow_up.context,
-            prior_documents=follow_up.prior_documents,
-        )
+        with metrics.RETRIEVAL_SECONDS.time():
+            retrieval = self.retriever.retrieve(
+                standalone or request.question,
+                filters=to_filters(request.filters),
+                limit=top_k,
+                context=None if standalone else follow_up.context,
+                prior_documents=follow_up.prior_documents,
+            )
         return Prepared(conversation_id, retrieval, top_k)
 
     def finish(

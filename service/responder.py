@@ -12,6 +12,7 @@ passes through untouched: each nested stream is closed on the way out, which clo
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 
 from ingest.embedder import Embedder
+from service import metrics
 from service.answer.citations import CitationChecker
 from service.answer.extractive import Answer
 from service.answering import Answerer, ExtractiveWriter, Listed, Piece, Step, Written
@@ -107,14 +109,17 @@ class Responder:
         self, request: ChatRequest, history: list[Turn] | None = None
     ) -> AsyncGenerator[Event, None]:
         """`history` replaces the stored conversation (and nothing is stored) for clients that send it."""
+        started = time.perf_counter()
         conversation = (uuid.uuid4().hex, history) if history is not None else self.engine.recall(request)
         reason: str | None = None
+        failure_kind: str | None = None  # for the metrics
         standalone: str | None = None
         if self.llm is not None and self.condenser is not None and conversation[1]:
             try:
                 standalone = await self.condenser.condense(request.question, conversation[1])
             except LLMFailure as failure:
                 reason = failure.reason  # the answer would fail alike: skip the model for this question
+                failure_kind = failure.kind
         prepared = await run_in_threadpool(self.engine.prepare, request, conversation, standalone)
         use_llm = self.llm is not None and reason is None and bool(prepared.retrieval.candidates)
         writer: Answerer = self.llm if use_llm and self.llm is not None else self.extractive
@@ -125,7 +130,7 @@ class Responder:
                     if (event := progress.see(step)) is not None:
                         yield event
         except LLMFailure as failure:
-            reason = failure.reason
+            reason, failure_kind = failure.reason, failure.kind
             if progress.streamed:
                 yield ErrorEvent(
                     f"The answer was interrupted ({reason}); here is the extractive answer instead."
@@ -137,6 +142,7 @@ class Responder:
         written = progress.written
         assert written is not None, "every answerer ends with a Written step"
         response = self.engine.finish(request, prepared, written.answer, written.mode, record=history is None)
+        metrics.observe_answer(written.mode, response.found, time.perf_counter() - started, failure_kind)
         yield DoneEvent(
             response.model_copy(
                 update={

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
 from ingest.settings import StoreSettings
 from service.ratelimit import OptionalRate, Rate
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"  # package data: there in any kind of install
 
 
 class Settings(StoreSettings):
@@ -26,6 +27,11 @@ class Settings(StoreSettings):
     conversation_ttl_s: float = Field(default=3600.0, gt=0)
     max_conversations: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_concurrent_answers: int = Field(
+        default=16, ge=1, le=10_000, description="Chat requests answered at once; more get 503 + Retry-After."
+    )
+    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
+    log_format: Literal["json", "text"] = Field(default="json", description="`accords serve` log lines.")
     # A language model behind an OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp); unset = extractive.
     llm_base_url: str | None = Field(
         default=None,
@@ -67,6 +73,23 @@ class Settings(StoreSettings):
     trusted_proxies: str = Field(
         default="", description="Comma-separated proxy IPs whose X-Forwarded-For names the client."
     )
+
+    # The admin API (service/admin/): uploads, deletions and ingest jobs over HTTP.
+    admin_token: SecretStr | None = Field(
+        default=None, min_length=16, description="Bearer token of the admin API (besides admin keys)."
+    )
+    ingest_root: Path | None = Field(
+        default=None, description="The folder ingest jobs may read under; unset = no ingest jobs."
+    )
+    upload_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest file accepted by an admin upload (413 over)."
+    )
+    upload_max_files: int = Field(default=20, ge=1, le=1000, description="Files per admin upload request.")
+
+    @field_validator("admin_token", "ingest_root", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def site_keys_path(self) -> Path:

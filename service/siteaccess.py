@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import metrics
 from service.access import SITE_KEY_HEADER, AccessPolicy, Caller
 from service.ratelimit import RateLimiter
 from service.settings import Settings
@@ -75,6 +76,7 @@ class SiteAccess:
         verdict = self.policy.check(caller)
         refusal = verdict.refusal
         if refusal is not None:
+            metrics.REJECTED.labels(refusal.code).inc()
             body: dict[str, object] = {"detail": refusal.detail, "code": refusal.code}
             headers = dict(verdict.headers)
             if refusal.retry_after is not None:

@@ -11,7 +11,8 @@ are few, change rarely and are created by an operator (`accords keys create`) wh
   or revoked key takes effect without a restart; a broken file keeps the last good keys in force.
 
 Revoked keys stay in the file (with `revoked_at`) so `accords keys list --all` can still show them.
-Records carry a `kind` ("public" today) so that admin keys can later live in the same file.
+Records carry a `kind`: "public" for site keys, "admin" for the admin API's keys, which are secrets and
+are stored only as a salted hash (`service.adminkeys`); neither kind is ever accepted as the other.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from service import adminkeys
 from service.origins import normalize_origin
 from service.ratelimit import normalize_rate
 
@@ -50,6 +52,9 @@ class SiteKey:
     created_at: str
     revoked_at: str | None = None
     kind: str = "public"
+    label: str | None = None  # admin keys: a note on who uses the key
+    salt: str | None = None  # admin keys: the salted hash of the secret, never the secret itself
+    secret_hash: str | None = None
 
     @property
     def active(self) -> bool:
@@ -68,7 +73,21 @@ class SiteKey:
             created_at=str(data.get("created_at", "")),
             revoked_at=str(revoked) if revoked is not None else None,
             kind=str(data.get("kind", "public")),
+            label=_text(data.get("label")),
+            salt=_text(data.get("salt")),
+            secret_hash=_text(data.get("secret_hash")),
         )
+
+    def to_json(self) -> dict[str, object]:
+        data = {**asdict(self), "origins": list(self.origins)}
+        return {name: value for name, value in data.items() if value is not None or name not in _ADMIN_FIELDS}
+
+
+_ADMIN_FIELDS = ("label", "salt", "secret_hash")  # left out of public keys' records
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def new_key_id() -> str:
@@ -99,6 +118,17 @@ class SiteKeyStore:
         self.refresh()
         found = self._keys.get(key)
         return found if found is not None and found.active and found.kind == "public" else None
+
+    def admin_key(self, secret: str) -> SiteKey | None:
+        """The active admin key whose secret this is, or None (unknown, revoked, wrong secret)."""
+        key_id = adminkeys.key_id_of(secret)
+        if key_id is None:
+            return None
+        self.refresh()
+        found = self._keys.get(key_id)
+        if found is None or not found.active or found.kind != "admin":
+            return None
+        return found if adminkeys.matches(secret, found.salt, found.secret_hash) else None
 
     def allowed_origins(self) -> frozenset[str]:
         """Every origin some active public key allows: what a CORS preflight may be answered for."""
@@ -160,8 +190,25 @@ class SiteKeyStore:
         self._update(lambda keys: [*keys, key])
         return key
 
+    def create_admin(self, label: str | None = None) -> tuple[SiteKey, str]:
+        """A new admin key and its secret, which is returned this once and stored only hashed."""
+        new = adminkeys.new_admin_key()
+        key = SiteKey(
+            key=new.key_id,
+            origins=(),
+            rate=None,
+            created_at=_now(),
+            kind="admin",
+            label=label.strip() if label and label.strip() else None,
+            salt=new.salt,
+            secret_hash=new.digest,
+        )
+        self._update(lambda keys: [*keys, key])
+        return key, new.secret
+
     def revoke(self, key_id: str) -> SiteKey | None:
-        """Revoke a key (idempotent); None when there is no such key."""
+        """Revoke a key by its id (an admin key's whole secret works too); idempotent; None when unknown."""
+        key_id = adminkeys.key_id_of(key_id) or key_id
         revoked: list[SiteKey] = []
 
         def change(keys: list[SiteKey]) -> list[SiteKey]:
@@ -180,7 +227,7 @@ class SiteKeyStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.path) + ".lock", timeout=10):
             keys = change(self._read())
-            payload = {"version": 1, "keys": [{**asdict(k), "origins": list(k.origins)} for k in keys]}
+            payload = {"version": 1, "keys": [k.to_json() for k in keys]}
             handle, temp = tempfile.mkstemp(prefix=".site-keys-", suffix=".tmp", dir=self.path.parent)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:

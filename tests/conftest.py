@@ -1,9 +1,12 @@
-"""Shared fixtures: settings in temp dirs, the fake embedder, the shared corpus when present."""
+"""Shared fixtures: settings in temp dirs, the fake embedder, the shared corpus when present, and the
+store mode: `--store=server` runs the `both_stores` tests (the process-level integration tests) against a
+real `chroma run` started here, `--store=embedded` (the default) against the embedded store."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +18,9 @@ from ingest.runtime import open_store
 from ingest.store import ChunkStore
 from ingest.summary import IngestSummary
 from service.settings import Settings
+from tests.chroma_server import ChromaServer, close_http_clients
 from tests.fakes import HashingEmbedder
+from tests.procs import SERVER_MODE_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -24,6 +29,62 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+# The integration tests that run every command in a subprocess: `.ci/run` runs them a second time with
+# `--store=server`. Listed here rather than marked in the files, so their authors need not think of it.
+BOTH_STORES = ("tests/ingest/test_cli_integration.py", "tests/service/test_cli_integration.py")
+# ... but not those that never open the store, or that name a Chroma server of their own: same either way.
+STORE_INDEPENDENT = {
+    "test_usage_errors_exit_with_2",
+    "test_serve_does_not_start_without_its_chroma_server",
+    "test_ask_exits_with_4_when_the_store_is_unreachable",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=("embedded", "server"),
+        default="embedded",
+        help="store of the subprocess integration tests: embedded, or a `chroma run` started for the session",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: run again against a Chroma server by `--store=server`")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module, _, name = item.nodeid.partition("::")
+        if module in BOTH_STORES and name.split("[", 1)[0] not in STORE_INDEPENDENT:
+            item.add_marker(pytest.mark.both_stores)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A real Chroma server for the session on a free port of 127.0.0.1; tests use their own collections."""
+    root = tmp_path_factory.mktemp("chroma-server")
+    server = ChromaServer(root / "db", root / "chroma.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        close_http_clients()
+        server.kill()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """With `--store=server`, point `tests.procs` (every `accords` subprocess) at the session's server."""
+    mode = str(request.config.getoption("--store"))
+    if mode != "server":
+        yield mode
+        return
+    server: ChromaServer = request.getfixturevalue("chroma_server")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SERVER_MODE_VARIABLE, server.url)
+        yield mode
 
 
 @pytest.fixture

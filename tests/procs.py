@@ -1,4 +1,9 @@
-"""Run the real `accords` command in a subprocess, as a user would."""
+"""Run the real `accords` command in a subprocess, as a user would.
+
+In server mode (`pytest --store=server`, which sets `ACCORDS_TEST_CHROMA_URL`) every command runs against
+that Chroma server, in a collection of its own per data dir (`store_settings` gives the same to in-process
+code), so the same tests check both store modes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+from service.settings import Settings
+from tests.chroma_server import collection_for
+
 ACCORDS = [sys.executable, "-c", "from service.cli import main; main()"]
+SERVER_MODE_VARIABLE = "ACCORDS_TEST_CHROMA_URL"
+
+
+def server_mode_env(data_dir: Path) -> dict[str, str]:
+    """ACCORDS_CHROMA_URL and ACCORDS_COLLECTION for `data_dir` in server mode; nothing embedded."""
+    url = os.environ.get(SERVER_MODE_VARIABLE)
+    return {"ACCORDS_CHROMA_URL": url, "ACCORDS_COLLECTION": collection_for(data_dir)} if url else {}
+
+
+def store_settings(data_dir: Path) -> Settings:
+    """The settings a command run by `run_accords(data_dir, ...)` uses for its store."""
+    server = server_mode_env(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        chroma_url=server.get("ACCORDS_CHROMA_URL"),
+        collection=server.get("ACCORDS_COLLECTION", "accords"),
+        _env_file=None,  # type: ignore[call-arg]
+    )
 
 
 def accords_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -19,6 +45,7 @@ def accords_env(data_dir: Path, **extra: str) -> dict[str, str]:
         ANONYMIZED_TELEMETRY="False",
         PYTHONWARNINGS="ignore",
     )
+    env.update(server_mode_env(data_dir))
     env.update(extra)
     return env
 

@@ -19,6 +19,7 @@ from service.answering import Listed, Piece, Step, Written
 from service.chat import Prepared
 from service.llm.client import LLMClient, LLMFailure
 from service.llm.prompts import Prompts
+from service.llm.untrusted import LinkFilter, defuse_links, follows_planted_instruction
 
 
 class LLMAnswerer:
@@ -33,6 +34,7 @@ class LLMAnswerer:
         yield Listed(sources)
         messages = self._prompts.answer_messages(prepared.retrieval.question, passages)
         parts: list[str] = []
+        links = LinkFilter(sources_urls := [p.url for p in passages if p.url])  # see service.llm.untrusted
         async with aclosing(self._client.stream(messages)) as stream:
             async for text in stream:
                 if not parts:
@@ -40,10 +42,15 @@ class LLMAnswerer:
                     if not text:
                         continue
                 parts.append(text)
-                yield Piece(text)
-        text = "".join(parts).strip()
+                if safe := links.feed(text):
+                    yield Piece(safe)
+        if rest := links.flush():
+            yield Piece(rest)
+        text = defuse_links("".join(parts).strip(), sources_urls)
         if not text:
-            raise LLMFailure("the language model returned an empty answer")
+            raise LLMFailure("the language model returned an empty answer", "empty")
+        if follows_planted_instruction(text, prepared.retrieval.question, passages):
+            raise LLMFailure("the language model followed an instruction found in a document", "injection")
         checked = await run_in_threadpool(self._checker.check, text, passages)
         if not checked.found:  # "The documents do not say": answered like the extractive refusal
             yield Written(not_found(prepared.retrieval, 0.0), "llm")

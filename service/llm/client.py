@@ -24,11 +24,13 @@ _NO_KEY = SecretStr("not-needed")  # Ollama, vLLM and llama.cpp accept any key; 
 
 
 class LLMFailure(Exception):
-    """The model could not answer; `reason` is short and safe to show to a user."""
+    """The model could not answer; `reason` is short and safe to show to a user, `kind` is one word for
+    the metrics (timeout, unreachable, http_error, empty, unexpected)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, kind: str = "unexpected") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
 
 
 class LLMClient:
@@ -83,13 +85,13 @@ def _failure(error: Exception) -> LLMFailure:
     if isinstance(error, LLMFailure):
         return error
     if isinstance(error, (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)):
-        reason = "the language model timed out"
+        reason, kind = "the language model timed out", "timeout"
     elif isinstance(error, (openai.APIConnectionError, httpx.TransportError)):
-        reason = "the language model could not be reached or dropped the connection"
+        reason, kind = "the language model could not be reached or dropped the connection", "unreachable"
     elif isinstance(error, openai.APIStatusError):
-        reason = f"the language model answered HTTP {error.status_code}"
+        reason, kind = f"the language model answered HTTP {error.status_code}", "http_error"
     else:
         log.exception("unexpected error from the language model", exc_info=error)
-        reason = "the language model returned an unexpected error"
+        reason, kind = "the language model returned an unexpected error", "unexpected"
     log.warning("LLM failure: %s (%s: %s)", reason, type(error).__name__, error)
-    return LLMFailure(reason)
+    return LLMFailure(reason, kind)

@@ -153,7 +153,9 @@ def host_pages(
 # ------------------------------------------------------------------------------------ browser
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it
+# is started, so it must stop when the browser tests end, or every later `asyncio.run` in the session fails.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")

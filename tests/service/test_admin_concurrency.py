@@ -142,10 +142,16 @@ def test_real_model_upload_reingest_and_questions_over_http(
         httpx.Client(base_url=server.url, timeout=60, trust_env=False) as http,
     ):
         verify_chat_responses(http)
-        memo = b"# Lighthouse upkeep\n\nThe coast guards will jointly maintain seventeen lighthouses.\n"
+        memo = b"# Lighthouse upkeep\n\nThe two coast guards will jointly maintain 17 lighthouses along the "
+        memo += b"Tessaly Strait.\n"
         uploaded = upload(http, [("lighthouse-memo.md", memo)], {"kind": "memo"})
         assert uploaded.status_code == 200, uploaded.text
-        answer = http.post("/chat", json={"question": "How many lighthouses will the coast guards maintain?"})
+        answer = http.post(
+            "/chat",
+            json={
+                "question": "How many lighthouses will the coast guards maintain along the Tessaly Strait?"
+            },
+        )
         assert answer.json()["found"] and answer.json()["sources"][0]["document_id"] == "lighthouse-memo"
 
         before = all_texts(http)

@@ -107,3 +107,10 @@ def test_a_write_while_another_process_holds_the_store_is_a_409(admin: TestClien
     assert_error(refused, 409, "writer_busy")
     assert admin.get(f"/documents/{TREATY}").status_code == 200
     assert list((data_dir / "uploads").iterdir()) == []
+
+
+def test_put_needs_a_real_id(admin: TestClient) -> None:
+    response = upload(
+        admin, [("a.md", b"The harbour of Velmora.")], method="PUT", path="/admin/documents/%20"
+    )
+    assert_error(response, 422, "invalid_request", "1-300 characters")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -246,3 +247,11 @@ def test_stopping_the_service_ends_running_and_queued_jobs(tmp_path: Path, root:
     assert (first["status"], second["status"]) == ("failed", "failed")
     assert "stopped during" in first["error"] and "before the job began" in second["error"]
     assert os.listdir(tmp_path / "data")  # the store is intact: the next ingest completes the rest
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice is per thread on Linux only")
+def test_writes_run_at_a_lower_cpu_priority_than_answers(admin: TestClient) -> None:
+    state: AdminState = admin.app.state.admin  # type: ignore[attr-defined]
+    view = admin.app.state.runtime.view  # type: ignore[attr-defined]
+    future = state.writer.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), view)
+    assert future.result(10) >= 10 > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())

@@ -20,7 +20,7 @@ from tests.service.conftest import service_settings
 from tests.uvicorn_thread import UvicornThread
 
 MiB = 1024 * 1024
-LIMIT = MiB
+LIMIT = 256 * 1024
 BOUNDARY = "streamtest"
 
 
@@ -105,3 +105,18 @@ def test_a_refusal_comes_before_the_body_is_read(
     answer = raw_request(server[0], headers)
     assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
     assert b"100 Continue" not in answer  # the client was never invited to send the 10 GB
+
+
+def test_a_body_that_is_not_multipart_is_refused_early(server: tuple[str, Path]) -> None:
+    sent = [0]
+
+    def preamble() -> Iterator[bytes]:
+        for _ in range(200):
+            sent[0] += 64 * 1024
+            yield b"x" * 64 * 1024
+
+    headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    with httpx.Client(base_url=server[0], timeout=60, trust_env=False) as http:
+        response = http.post("/admin/documents", content=preamble(), headers=headers)
+    assert response.status_code == 400 and "malformed" in response.json()["detail"]
+    assert sent[0] < 200 * 64 * 1024 / 2

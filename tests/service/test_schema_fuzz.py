@@ -1,44 +1,61 @@
 """Schemathesis over the OpenAPI schema: whatever a client sends that the schema allows (and much that it
 does not), the service answers without a server error.
 
-The app runs in-process over the sample store (fake embedder) with its lifespan entered once, so every
-route is live. Examples are bounded per operation (`MAX_EXAMPLES`, about half a minute in all) and the
-database of failing examples is off, so CI runs the same, bounded work every time. Hypothesis shrinks a
-failure to its smallest input, which the report names with the operation.
+The schema is read at import (schemathesis makes one test per operation from it) from an app that is
+never started; the requests go, through `Forward`, to an app over the sample store (fake embedder)
+whose lifespan the module fixture runs, so every route is live. Valid and invalid inputs are both
+generated. Examples are bounded per operation (`MAX_EXAMPLES`, well under a minute in all), derandomized
+and without a database of past failures, so CI does the same bounded work every time; a failure is
+shrunk to its smallest input and reported with its operation. `ACCORDS_FUZZ_EXAMPLES=300` digs deeper.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.app import create_app
 from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = int(os.environ.get("ACCORDS_FUZZ_EXAMPLES", "20"))  # more for a deeper local run
 
 
-@pytest.fixture(scope="module")
-def live_app(sample_data: Path, fake: HashingEmbedder) -> Iterator[FastAPI]:
+class Forward:
+    """An ASGI app that passes requests to `target`, which the fixture replaces with the live app. Its own
+    lifespan does nothing: the live app's is run by the fixture, and the first app is never started."""
+
+    def __init__(self, target: ASGIApp) -> None:
+        self.target = target
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.target(scope, receive, send)
+            return
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+APP = Forward(create_app(service_settings(Path(tempfile.gettempdir()) / "accords-schema-only")))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def live_app(sample_data: Path, fake: HashingEmbedder) -> Iterator[None]:
     app = create_app(service_settings(sample_data), embedder=fake)
     with TestClient(app):  # runs the lifespan: the runtime stays open for the module
-        yield app
-
-
-@pytest.fixture(scope="module")
-def api_schema(live_app: FastAPI) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", live_app)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+        APP.target = app
+        yield
 
 
 @schema.parametrize()

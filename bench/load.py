@@ -1,0 +1,263 @@
+"""Load test: POST /chat at 1, 8 and 32 concurrent clients, with the embedded store and with a Chroma server.
+
+    .venv/bin/python bench/load.py [--corpus DIR] [--questions FILE] [--duration S] [--clients 1,8,32]
+                                   [--modes embedded,server] [--json]
+
+What it does, and why:
+
+- The corpus (default ../shared/corpus/agreements, else samples/) is ingested with the real model into a
+  temp store, once per mode: in-process for the embedded store, and through a `chroma run` server on a
+  free port of 127.0.0.1 for server mode (so the server's write path is exercised too). Then the real
+  service (`accords serve`, default settings but no per-IP rate limit: one address sends everything
+  here) is started over it and questions (the dev questions, else the samples' QA file) are posted, cycled,
+  for `--duration` seconds per client count, after a short warm-up.
+- Clients behave like well-behaved ones under overload: each posts its next question as soon as its last
+  answer came back, and after a 503 (the concurrency cap, `ACCORDS_MAX_CONCURRENT_ANSWERS`, 16 by
+  default) it waits for the `Retry-After` it was given. 503s are counted apart; latency percentiles and
+  throughput are over the answered (200) requests only, as a client sees them over HTTP.
+- Everything runs on this machine, so the clients and (in server mode) the Chroma server compete with the
+  service for the same cores; `others` is how many CPUs other processes kept busy meanwhile, because a
+  shared machine's neighbours move every figure.
+
+The helpers for questions, latency figures, answer checks and CPU accounting are `bench/query.py`'s, and
+the Chroma server is `tests/chroma_server.py`'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ comes first on sys.path and bench/ingest.py would shadow the `ingest` package.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+import httpx  # noqa: E402
+
+from bench.query import (  # noqa: E402
+    Latency,
+    free_port,
+    full_answer,
+    load_questions,
+    release_store,
+    watching_others,
+)
+from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
+from ingest.pipeline import Ingestor  # noqa: E402
+from ingest.runtime import open_store  # noqa: E402
+from ingest.settings import StoreSettings  # noqa: E402
+from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "corpus"
+WARM_UP_S = 3.0
+MAX_WAIT_S = 5.0  # the longest Retry-After a client honours
+
+
+def log(message: str) -> None:
+    print(f"[bench/load] {message}", file=sys.stderr, flush=True)
+
+
+def service_env(data_dir: Path, chroma_url: str | None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORDS_")}
+    env.update(
+        ACCORDS_DATA_DIR=str(data_dir),
+        ACCORDS_RATE_LIMIT_IP="off",
+        ACCORDS_LOG_LEVEL="WARNING",  # one access line per request would cost the service CPU
+        HF_HUB_OFFLINE="1",
+        ORT_DISABLE_TELEMETRY="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    if chroma_url:
+        env["ACCORDS_CHROMA_URL"] = chroma_url
+    return env
+
+
+@contextmanager
+def serving(data_dir: Path, chroma_url: str | None, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`accords serve` on a free port until GET /ready is 200; yields (url, pid); always stops it."""
+    port = free_port()
+    command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
+    with log_path.open("wb") as sink:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=service_env(data_dir, chroma_url), stdout=sink, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while not _ready(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ready", timeout=2, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def _load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
+    limits = httpx.Limits(max_connections=tally.clients, max_keepalive_connections=tally.clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, trust_env=False) as client:
+
+        async def worker(deadline: float) -> None:
+            while time.perf_counter() < deadline:
+                began = time.perf_counter()
+                try:
+                    response = await client.post("/chat", json={"question": tally.next_question(questions)})
+                except httpx.HTTPError as error:
+                    tally.errors += 1
+                    tally.error_kinds[type(error).__name__] += 1
+                    continue
+                if response.status_code != 200:
+                    tally.errors += 1
+                    tally.error_kinds[str(response.status_code)] += 1
+                    wait = float(response.headers.get("retry-after", "1") or 1)
+                    await asyncio.sleep(min(wait, MAX_WAIT_S, max(0.0, deadline - time.perf_counter())))
+                    continue
+                tally.samples.append(time.perf_counter() - began)
+                complete, found = full_answer(response.json())
+                tally.bad += not complete
+                tally.found += found
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(began + duration) for _ in range(tally.clients)))
+        tally.seconds += time.perf_counter() - began
+
+
+def measure(
+    url: str, pids: Sequence[int], questions: Sequence[str], clients: Sequence[int], duration: float
+) -> list[dict[str, Any]]:
+    for count in sorted(set(clients)):
+        asyncio.run(_load(url, questions, WARM_UP_S, Latency("warm-up", count)))
+    rows = []
+    for count in clients:
+        tally = Latency(f"{count} clients", count)
+        with watching_others(tally, pids):
+            asyncio.run(_load(url, questions, duration, tally))
+        summary = tally.summary()
+        answered = len(tally.samples)
+        summary.update(
+            answered=answered,
+            answered_rps=round(answered / tally.seconds, 1),
+            rejected_503=tally.error_kinds.get("503", 0),
+            other_errors=tally.errors - tally.error_kinds.get("503", 0),
+        )
+        rows.append(summary)
+        log(f"{count} clients: {answered} answered, {summary['rejected_503']} 503")
+    return rows
+
+
+def run_mode(
+    mode: str,
+    corpus: Path,
+    questions: Sequence[str],
+    args: argparse.Namespace,
+    work: Path,
+    embedder: SentenceTransformerEmbedder,
+) -> dict[str, Any]:
+    data_dir = work / mode
+    server = ChromaServer(work / f"{mode}-chroma", work / f"{mode}-chroma.log") if mode == "server" else None
+    try:
+        chroma_url = None
+        if server is not None:
+            log(f"server: chroma run started in {server.start():.1f} s at {server.url}")
+            chroma_url = server.url
+        settings = StoreSettings(data_dir=data_dir, chroma_url=chroma_url)
+        log(f"{mode}: ingesting {corpus}")
+        summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
+        if server is not None:
+            close_http_clients()
+        else:
+            release_store()
+        pids = [os.getpid()] + ([server.process.pid] if server and server.process else [])
+        with serving(data_dir, chroma_url, work / f"{mode}-service.log") as (url, pid):
+            rows = measure(url, [*pids, pid], questions, args.clients, args.duration)
+    finally:
+        if server is not None:
+            server.kill()
+    ingest = {
+        "documents": summary.count("added"),
+        "chunks": summary.chunks_written,
+        "seconds": round(summary.seconds, 1),
+    }
+    return {"mode": mode, "ingest": ingest, "loads": rows}
+
+
+_COLUMNS = [
+    ("answered", "answered", "{:,}"),
+    ("answered_rps", "ans/s", "{:.1f}"),
+    ("p50_ms", "p50 ms", "{:.1f}"),
+    ("p95_ms", "p95 ms", "{:.1f}"),
+    ("p99_ms", "p99 ms", "{:.1f}"),
+    ("rejected_503", "503", "{:,}"),
+    ("other_errors", "errors", "{}"),
+    ("bad", "bad", "{}"),
+    ("others_cpus", "others", "{:.2f}"),
+]
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"\n/chat load: {report['duration_s']:.0f} s per run, {report['cpus']} CPUs, {report['corpus']}")
+    for run in report["runs"]:
+        ingest = run["ingest"]
+        documents, chunks = ingest["documents"], ingest["chunks"]
+        print(f"  {run['mode']}: {documents} documents, {chunks} chunks, ingested in {ingest['seconds']} s")
+    print("  " + f"{'clients':>7}  {'mode':<9}" + "".join(f"{label:>10}" for _, label, _ in _COLUMNS))
+    for index, count in enumerate(report["clients"]):
+        for run in report["runs"]:
+            row = run["loads"][index]
+            cells = "".join(f"{fmt.format(row[key]):>10}" for key, _, fmt in _COLUMNS)
+            print(f"  {count:>7}  {run['mode']:<9}{cells}")
+    print()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--questions", type=Path, default=None)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per client count")
+    parser.add_argument("--clients", type=lambda s: [int(n) for n in s.split(",")], default=[1, 8, 32])
+    parser.add_argument("--modes", type=lambda s: s.split(","), default=["embedded", "server"])
+    parser.add_argument("--json", action="store_true", help="print only the JSON report")
+    args = parser.parse_args(argv)
+    shared = (SHARED / "agreements").is_dir() and (SHARED / "dev-qa.jsonl").is_file()
+    corpus = args.corpus or (SHARED / "agreements" if shared else ROOT / "samples")
+    qa = args.questions or (
+        SHARED / "dev-qa.jsonl" if shared else ROOT / "tests/service/data/samples-qa.jsonl"
+    )
+    questions = load_questions(qa)
+    report: dict[str, Any] = {
+        "corpus": str(corpus), "questions": len(questions), "duration_s": args.duration,
+        "clients": args.clients, "cpus": os.cpu_count(), "runs": [],
+    }  # fmt: skip
+    embedder = SentenceTransformerEmbedder()
+    with tempfile.TemporaryDirectory(prefix="accords-bench-load-") as tmp:
+        for mode in args.modes:
+            report["runs"].append(run_mode(mode, corpus, questions, args, Path(tmp), embedder))
+    if not args.json:
+        print_report(report)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

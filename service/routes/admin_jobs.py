@@ -1,0 +1,100 @@
+"""POST /admin/ingest-jobs and GET /admin/ingest-jobs[/{id}]: `accords ingest` of a folder, over HTTP.
+
+A job names a folder (or file) relative to ACCORDS_INGEST_ROOT; the answer is 202 with the job and its
+Location at once, and the job runs on the service's writer (queued behind any running job or upload).
+Poll the job for its status, progress and per-file errors (`service.admin.jobs`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.pipeline import Ingestor
+from ingest.summary import IngestSummary
+from service.admin.auth import AUTH_ERRORS, AdminDep, require_admin
+from service.admin.jobs import Job, TooManyJobs
+from service.admin.paths import PathRefused, resolve_under
+from service.admin.state import AdminError, AdminState, AdminStateDep
+from service.admin.writer import Checkpoints
+from service.deps import get_runtime
+from service.schemas import ErrorBody
+
+if TYPE_CHECKING:
+    from service.app import Runtime
+
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=AUTH_ERRORS
+)
+log = logging.getLogger(__name__)
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(max_length=4096, description="A folder or file relative to ACCORDS_INGEST_ROOT.")
+    prune: bool = Field(default=False, description="Delete documents under the folder whose file is gone.")
+
+
+@router.post(
+    "/ingest-jobs",
+    status_code=202,
+    responses={
+        400: {
+            "model": ErrorBody,
+            "description": "The path is absolute, has '..', is missing or leads outside",
+        },
+        409: {"model": ErrorBody, "description": "No ACCORDS_INGEST_ROOT, or too many jobs waiting"},
+    },
+)
+async def start_job(
+    body: JobRequest, request: Request, admin: AdminDep, state: AdminStateDep
+) -> JSONResponse:
+    """Start ingesting a folder under the ingest root; 202 with the job (poll its Location)."""
+    root = state.settings.ingest_root
+    if root is None or not root.is_dir():
+        detail = "ingest jobs are disabled: set ACCORDS_INGEST_ROOT to a folder"
+        if root is not None:
+            detail = f"ingest jobs are disabled: ACCORDS_INGEST_ROOT ({root}) is not a folder"
+        raise AdminError(409, detail, "ingest_jobs_disabled")
+    try:
+        shown, folder = resolve_under(root, body.path)
+    except PathRefused as refused:
+        raise AdminError(400, str(refused), "bad_path") from None
+    runtime = get_runtime(request)
+    try:
+        job = state.jobs.add(shown, body.prune, root.resolve())
+    except TooManyJobs as error:
+        raise AdminError(409, str(error), "too_many_jobs", {"Retry-After": "30"}) from None
+    task = functools.partial(_run, job, folder, runtime, state)
+    state.writer.submit(task, runtime.view).add_done_callback(job.settle)
+    log.info("admin %s started %s over %s (prune=%s)", admin.who, job.id, shown, body.prune)
+    location = str(request.url_for("get_job", job_id=job.id).path)
+    return JSONResponse(job.describe(), status_code=202, headers={"Location": location})
+
+
+@router.get("/ingest-jobs")
+async def list_jobs(state: AdminStateDep) -> dict[str, Any]:
+    """The recent jobs, newest first (kept in memory: a restart forgets them)."""
+    return {"jobs": [job.describe() for job in state.jobs.recent()]}
+
+
+@router.get("/ingest-jobs/{job_id}", responses={404: {"model": ErrorBody, "description": "No such job"}})
+async def get_job(job_id: str, state: AdminStateDep) -> dict[str, Any]:
+    """A job's status (queued, running, succeeded, failed), progress, totals and per-file errors."""
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise AdminError(404, f"no ingest job {job_id!r} (jobs are kept in memory, the last 50)", "not_found")
+    return job.describe()
+
+
+def _run(job: Job, folder: Path, runtime: Runtime, state: AdminState) -> IngestSummary:
+    job.begin()
+    progress = Checkpoints(state.writer.stopping, job)
+    return Ingestor(runtime.store, runtime.embedder, state.settings, progress).run([folder], prune=job.prune)
