@@ -1,7 +1,7 @@
 """Load test: POST /chat at 1, 8 and 32 concurrent clients, with the embedded store and with a Chroma server.
 
     .venv/bin/python bench/load.py [--corpus DIR] [--questions FILE] [--duration S] [--clients 1,8,32]
-                                   [--modes embedded,server] [--json]
+                                   [--modes embedded,server] [--max-concurrent N] [--json]
 
 What it does, and why:
 
@@ -67,7 +67,7 @@ def log(message: str) -> None:
     print(f"[bench/load] {message}", file=sys.stderr, flush=True)
 
 
-def service_env(data_dir: Path, chroma_url: str | None) -> dict[str, str]:
+def service_env(data_dir: Path, chroma_url: str | None, cap: int | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORDS_")}
     env.update(
         ACCORDS_DATA_DIR=str(data_dir),
@@ -79,17 +79,25 @@ def service_env(data_dir: Path, chroma_url: str | None) -> dict[str, str]:
     )
     if chroma_url:
         env["ACCORDS_CHROMA_URL"] = chroma_url
+    if cap:
+        env["ACCORDS_MAX_CONCURRENT_ANSWERS"] = str(cap)
     return env
 
 
 @contextmanager
-def serving(data_dir: Path, chroma_url: str | None, log_path: Path) -> Iterator[tuple[str, int]]:
+def serving(
+    data_dir: Path, chroma_url: str | None, cap: int | None, log_path: Path
+) -> Iterator[tuple[str, int]]:
     """`accords serve` on a free port until GET /ready is 200; yields (url, pid); always stops it."""
     port = free_port()
     command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
     with log_path.open("wb") as sink:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=service_env(data_dir, chroma_url), stdout=sink, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=service_env(data_dir, chroma_url, cap),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -190,7 +198,7 @@ def run_mode(
         else:
             release_store()
         pids = [os.getpid()] + ([server.process.pid] if server and server.process else [])
-        with serving(data_dir, chroma_url, work / f"{mode}-service.log") as (url, pid):
+        with serving(data_dir, chroma_url, args.max_concurrent, work / f"{mode}-service.log") as (url, pid):
             rows = measure(url, [*pids, pid], questions, args.clients, args.duration)
     finally:
         if server is not None:
@@ -238,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per client count")
     parser.add_argument("--clients", type=lambda s: [int(n) for n in s.split(",")], default=[1, 8, 32])
     parser.add_argument("--modes", type=lambda s: s.split(","), default=["embedded", "server"])
+    parser.add_argument("--max-concurrent", type=int, default=None, help="ACCORDS_MAX_CONCURRENT_ANSWERS")
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     args = parser.parse_args(argv)
     shared = (SHARED / "agreements").is_dir() and (SHARED / "dev-qa.jsonl").is_file()
@@ -248,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     questions = load_questions(qa)
     report: dict[str, Any] = {
         "corpus": str(corpus), "questions": len(questions), "duration_s": args.duration,
-        "clients": args.clients, "cpus": os.cpu_count(), "runs": [],
+        "clients": args.clients, "cpus": os.cpu_count(), "max_concurrent": args.max_concurrent, "runs": [],
     }  # fmt: skip
     embedder = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory(prefix="accords-bench-load-") as tmp:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import defaultdict
 
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, StoredChunk
 from service.retrieval.catalog import Catalog
-from service.retrieval.lexical import LexicalIndex
+from service.retrieval.lexical import IndexedDocument, LexicalIndex, index_document
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class StoreView:
         self._interval = refresh_interval
         self._lock = threading.Lock()
         generation = store.generation()
+        self._indexed: dict[str, IndexedDocument] = {}
         self._catalog = Catalog.build(generation, store.documents().values())
         self._lexical = self._build_lexical(self._catalog)
         self._checked = time.monotonic()
@@ -79,8 +81,33 @@ class StoreView:
                 return
 
     def _build_lexical(self, catalog: Catalog) -> LexicalIndex:
-        # By id, not by scanning: a scan can skip rows while a writer deletes old versions.
-        return LexicalIndex(self._store.committed_chunks(catalog.documents.values()), catalog.generation)
+        """Reuse the tokenized documents whose version did not change; fetch and tokenize the rest.
+
+        Fetched by id, not by scanning: a scan can skip rows while a writer deletes old versions.
+        """
+        cached = self._indexed
+        changed = [
+            r
+            for r in catalog.documents.values()
+            if getattr(cached.get(r.doc_id), "version", None) != r.version
+        ]
+        fetched: dict[str, list[StoredChunk]] = defaultdict(list)
+        for chunk in self._store.committed_chunks(changed):
+            fetched[chunk.doc_id].append(chunk)
+        documents = {
+            doc_id: cached[doc_id]
+            if doc_id in cached and cached[doc_id].version == record.version
+            else index_document(record.version, fetched.get(doc_id, []))
+            for doc_id, record in catalog.documents.items()
+        }
+        # Cache only complete documents: a version whose chunks were being deleted (the catalog was already
+        # stale) is fetched again next time rather than kept short.
+        self._indexed = {
+            doc_id: document
+            for doc_id, document in documents.items()
+            if len(document.chunks) == catalog.documents[doc_id].chunks
+        }
+        return LexicalIndex(documents, catalog.generation)
 
     def poll(self) -> None:
         """Refresh every interval on a background thread too, until `close`."""
