@@ -215,12 +215,11 @@ class ChunkStore:
 
     @_reachable
     def query(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[StoredChunk]:
-        count = self._chunks.count()
-        if count == 0:
-            return []
+        # No count() first: Chroma returns fewer results when it has fewer, and counting cost ~15 ms per
+        # question at 100k chunks.
         result = self._chunks.query(
             query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=min(limit, count),
+            n_results=limit,
             where=where or None,
             include=["metadatas", "documents", "distances"],
         )

@@ -27,6 +27,13 @@ class Settings(StoreSettings):
     conversation_ttl_s: float = Field(default=3600.0, gt=0)
     max_conversations: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="CPU threads per model call in the service: one question's embedding is too small to "
+        "gain from more, and concurrent questions then do not fight over cores.",
+    )
     max_concurrent_answers: int = Field(
         default=16, ge=1, le=10_000, description="Chat requests answered at once; more get 503 + Retry-After."
     )

@@ -128,13 +128,13 @@ class HybridRetriever:
             if catalog.committed(c.doc_id, c.version)
         }
         lexical = self._view.lexical.search(query_text, _POOL, allowed)
-        missing = [hit.chunk.chunk_id for hit in lexical if hit.chunk.chunk_id not in by_id]
+        missing = [hit.chunk_id for hit in lexical if hit.chunk_id not in by_id]
         for chunk in self._store.chunks_by_ids(missing, vector):
             if catalog.committed(chunk.doc_id, chunk.version):
                 by_id[chunk.chunk_id] = Candidate(chunk, passage=1.0 - (chunk.distance or 1.0))
         for hit in lexical:
-            if hit.chunk.chunk_id in by_id:
-                by_id[hit.chunk.chunk_id].lexical = hit.score
+            if hit.chunk_id in by_id:
+                by_id[hit.chunk_id].lexical = hit.score
         for candidate in by_id.values():
             candidate.acronyms = self._view.lexical.acronyms(candidate.chunk.doc_id)
         return list(by_id.values())

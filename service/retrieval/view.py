@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from ingest.store import ChunkStore, StoredChunk
 from service.retrieval.catalog import Catalog
-from service.retrieval.lexical import IndexedDocument, LexicalIndex, index_document
+from service.retrieval.lexical import IndexedDocument, LexicalIndex, Vocabulary, index_document
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class StoreView:
         self._lock = threading.Lock()
         generation = store.generation()
         self._indexed: dict[str, IndexedDocument] = {}
+        self._vocabulary = Vocabulary()
         self._catalog = Catalog.build(generation, store.documents().values())
         self._lexical = self._build_lexical(self._catalog)
         self._checked = time.monotonic()
@@ -97,7 +98,7 @@ class StoreView:
         documents = {
             doc_id: cached[doc_id]
             if doc_id in cached and cached[doc_id].version == record.version
-            else index_document(record.version, fetched.get(doc_id, []))
+            else index_document(record.version, fetched.get(doc_id, []), self._vocabulary)
             for doc_id, record in catalog.documents.items()
         }
         # Cache only complete documents: a version whose chunks were being deleted (the catalog was already
@@ -105,9 +106,9 @@ class StoreView:
         self._indexed = {
             doc_id: document
             for doc_id, document in documents.items()
-            if len(document.chunks) == catalog.documents[doc_id].chunks
+            if len(document.chunk_ids) == catalog.documents[doc_id].chunks
         }
-        return LexicalIndex(documents, catalog.generation)
+        return LexicalIndex(documents, catalog.generation, self._vocabulary)
 
     def poll(self) -> None:
         """Refresh every interval on a background thread too, until `close`."""
