@@ -19,6 +19,7 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY docker/install.sh docker/install.sh
 COPY ingest ingest
 COPY service service
+COPY prompts prompts
 RUN sh docker/install.sh /src /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime

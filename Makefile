@@ -28,8 +28,8 @@ run: ingest-samples
 	$(BIN)/accords serve
 
 lint: install
-	$(BIN)/ruff check service ingest tests bench
-	$(BIN)/ruff format --check service ingest tests bench
+	$(BIN)/ruff check service ingest prompts tests bench
+	$(BIN)/ruff format --check service ingest prompts tests bench
 	$(BIN)/mypy
 
 test: lint

@@ -23,7 +23,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir "$work/src"
-cp -R "$source_dir/pyproject.toml" "$source_dir/README.md" "$source_dir/service" "$source_dir/ingest" "$work/src/"
+cp -R "$source_dir/pyproject.toml" "$source_dir/README.md" "$source_dir/service" "$source_dir/ingest" \
+    "$source_dir/prompts" "$work/src/"
 "$python" -m venv "$venv"
 pip="$venv/bin/python -m pip"
 # ensurepip's pip 23 ignores extras spelt with "_" (jusText's lxml[html_clean]): upgrade it first.
@@ -50,6 +51,7 @@ from service.routes.apidocs import ASSET_NAMES, ASSETS
 from service.settings import PROMPTS_DIR
 
 assert "site-packages" in service.__file__, f"accords imported from {service.__file__}, not the wheel"
+assert "site-packages" in str(PROMPTS_DIR), f"prompts found at {PROMPTS_DIR}, not in the wheel"
 Prompts.load(PROMPTS_DIR)
 assert (Path(service.__file__).parent / "static" / "widget.js").is_file()
 assert all((ASSETS / name).is_file() for name in ASSET_NAMES)

@@ -7,10 +7,11 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
+import prompts
 from ingest.settings import StoreSettings
 from service.ratelimit import OptionalRate, Rate
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"  # package data: there in any kind of install
+PROMPTS_DIR = prompts.DIRECTORY  # the top-level prompts/ folder, shipped in the wheel as package data
 
 
 class Settings(StoreSettings):

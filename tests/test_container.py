@@ -105,7 +105,15 @@ def test_everything_the_dockerfile_copies_is_in_the_build_context() -> None:
         for part in args.split()[:-1]
         if not part.startswith("--")
     ]
-    assert {"pyproject.toml", "constraints.txt", "README.md", "ingest", "service", "samples"} <= set(copied)
+    assert {
+        "pyproject.toml",
+        "constraints.txt",
+        "README.md",
+        "ingest",
+        "service",
+        "prompts",
+        "samples",
+    } <= set(copied)
     for path in copied:
         assert (ROOT / path).exists(), path
         assert not any(fnmatch.fnmatch(path, pattern) for pattern in ignored), f"{path} is in .dockerignore"

@@ -32,6 +32,7 @@ from service.admin.state import AdminError, AdminState, AdminStateDep
 from service.admin.uploads import UploadLimits, UploadRejected, new_staging, read_upload, remove_staging
 from service.admin.writer import Checkpoints, Stopping
 from service.deps import get_runtime
+from service.metrics import observe_ingest
 from service.schemas import ErrorBody
 
 router = APIRouter(
@@ -155,7 +156,9 @@ def _ingest(
     store: ChunkStore, embedder: Embedder, state: AdminState, found: list[Candidate]
 ) -> IngestSummary:
     progress = Checkpoints(state.writer.stopping)
-    return Ingestor(store, embedder, state.settings, progress).ingest(Discovery(candidates=found))
+    summary = Ingestor(store, embedder, state.settings, progress).ingest(Discovery(candidates=found))
+    observe_ingest(summary)
+    return summary
 
 
 async def _written(state: AdminState, future: Future[T]) -> T:

@@ -24,6 +24,7 @@ from service.admin.paths import PathRefused, resolve_under
 from service.admin.state import AdminError, AdminState, AdminStateDep
 from service.admin.writer import Checkpoints
 from service.deps import get_runtime
+from service.metrics import observe_ingest
 from service.schemas import ErrorBody
 
 if TYPE_CHECKING:
@@ -97,4 +98,8 @@ async def get_job(job_id: str, state: AdminStateDep) -> dict[str, Any]:
 def _run(job: Job, folder: Path, runtime: Runtime, state: AdminState) -> IngestSummary:
     job.begin()
     progress = Checkpoints(state.writer.stopping, job)
-    return Ingestor(runtime.store, runtime.embedder, state.settings, progress).run([folder], prune=job.prune)
+    summary = Ingestor(runtime.store, runtime.embedder, state.settings, progress).run(
+        [folder], prune=job.prune
+    )
+    observe_ingest(summary)
+    return summary
