@@ -14,7 +14,7 @@ import re
 # How far into the body a stated date still describes the document itself (dateline, "Signed on ...").
 DATE_SEARCH_WINDOW = 400
 
-_MONTHS = {
+MONTHS = {  # month name or abbreviation -> number; the service reads dates in questions with it
     name: number
     for number, names in enumerate(
         (
@@ -35,7 +35,7 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 
@@ -52,7 +52,7 @@ _PATTERNS = (
 
 
 def _to_iso(year: str, month: str, day: str) -> str | None:
-    month_number = int(month) if month.isdigit() else _MONTHS[month.lower().rstrip(".")]
+    month_number = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
     try:
         return dt.date(int(year), month_number, int(day)).isoformat()
     except ValueError:  # e.g. 2024-02-30
