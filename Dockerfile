@@ -13,7 +13,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 # torch==2.13.0 from the official CPU index: PyPI's default torch would bring a multi-GB CUDA build.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 TORCH_INDEX_URL=${TORCH_INDEX_URL}
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 TORCH_INDEX_URL=${TORCH_INDEX_URL} \
+    ACCORDS_MODEL_CACHE=/opt/accords-models
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY docker/install.sh docker/install.sh
@@ -23,7 +24,8 @@ COPY prompts prompts
 RUN sh docker/install.sh /src /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime
-# Offline at run time: the model is read from the installed wheel, no telemetry is sent.
+# Offline at run time: the model is read from the installed wheel and its ONNX export made at build time,
+# no telemetry is sent.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -32,6 +34,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ORT_DISABLE_TELEMETRY=1 \
     ANONYMIZED_TELEMETRY=False \
     ACCORDS_DATA_DIR=/data \
+    ACCORDS_MODEL_CACHE=/opt/accords-models \
     ACCORDS_HOST=0.0.0.0 \
     ACCORDS_PORT=8000
 RUN groupadd --system --gid 10001 accords \
@@ -39,6 +42,7 @@ RUN groupadd --system --gid 10001 accords \
     && mkdir /data \
     && chown accords:accords /data
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/accords-models /opt/accords-models
 WORKDIR /app
 COPY --chown=10001:10001 samples samples
 USER 10001:10001

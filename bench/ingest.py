@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from ingest.chunking import embed_prefix  # noqa: E402
-from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
+from ingest.embedder import Embedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
+from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "agreements"
@@ -34,10 +34,10 @@ def main() -> None:
     if not corpus.is_dir():
         print(f"corpus not found: {corpus}")
         raise SystemExit(2)
-    embedder = SentenceTransformerEmbedder()
-    embedder.embed(["warm-up"])  # load lazily-initialised kernels outside the timings
     with tempfile.TemporaryDirectory() as tmp:
-        settings = StoreSettings(data_dir=Path(tmp))
+        settings = StoreSettings(data_dir=Path(tmp))  # ACCORDS_ENCODER=torch compares the torch runtime
+        embedder = bundled_embedder(settings)
+        embedder.embed(["warm-up"])  # load lazily-initialised kernels outside the timings
         store = open_store(settings, embedder)
         first = Ingestor(store, embedder, settings).run([corpus])
         # The exact strings the pipeline embedded: title/heading prefix + passage.
@@ -47,6 +47,7 @@ def main() -> None:
     pipeline_rate = first.chunks_written / first.seconds
     raw_rate = len(embed_texts) / raw_seconds
     report = {
+        "encoder": type(embedder).__name__,
         "documents": first.count("added"),
         "chunks": first.chunks_written,
         "seconds": round(first.seconds, 2),
@@ -60,7 +61,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def _raw_encode_seconds(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
+def _raw_encode_seconds(embedder: Embedder, texts: list[str]) -> float:
     """The bare model on the same texts in one call (its best case: sorted by length across all of
     them); best of two runs, because this machine's speed drifts by +-10% from minute to minute."""
     timings = []

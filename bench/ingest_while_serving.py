@@ -42,9 +42,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
+from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,7 +232,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="accords-bench-") as tmp:
         work = Path(tmp)
         settings = StoreSettings(data_dir=work / "data")
-        embedder = SentenceTransformerEmbedder()
+        embedder = bundled_embedder(StoreSettings())
         embedder.embed(["warm-up"])
         log(f"first ingest of {options.corpus} (in this process, nothing else running)")
         first = Ingestor(open_store(settings, embedder), embedder, settings).run([options.corpus])

@@ -52,9 +52,9 @@ from bench.query import (  # noqa: E402
     release_store,
     watching_others,
 )
-from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
+from ingest.embedder import Embedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
+from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
 from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402
 
@@ -181,7 +181,7 @@ def run_mode(
     questions: Sequence[str],
     args: argparse.Namespace,
     work: Path,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
 ) -> dict[str, Any]:
     data_dir = work / mode
     server = ChromaServer(work / f"{mode}-chroma", work / f"{mode}-chroma.log") if mode == "server" else None
@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "corpus": str(corpus), "questions": len(questions), "duration_s": args.duration,
         "clients": args.clients, "cpus": os.cpu_count(), "max_concurrent": args.max_concurrent, "runs": [],
     }  # fmt: skip
-    embedder = SentenceTransformerEmbedder()
+    embedder = bundled_embedder(StoreSettings())
     with tempfile.TemporaryDirectory(prefix="accords-bench-load-") as tmp:
         for mode in args.modes:
             report["runs"].append(run_mode(mode, corpus, questions, args, Path(tmp), embedder))

@@ -1,7 +1,7 @@
 """Query benchmark: /chat over HTTP against a dense-only Chroma search on the same store, in the same run.
 
     .venv/bin/python bench/query.py [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
-                                    [--skip-synthetic] [--torch-threads N] [--json]
+                                    [--skip-synthetic] [--threads N] [--json]
 
 What is measured, and why:
 
@@ -26,10 +26,10 @@ What is measured, and why:
   hour. The same measurements are repeated, plus the service's start-up time until /ready and its memory:
   RSS sampled every 0.1 s (peak, and steady after the load) and the kernel's high-water mark (VmHWM).
   Goals: /chat p95 with one client <= 120 ms, service RSS <= 1.2 GB.
-- Torch threads: the baseline runs with one intra-op thread (OMP_NUM_THREADS=1), the service with torch's
-  default (one per CPU) unless `--torch-threads N` sets both. Measured here: with the default, a busy
-  machine turns the baseline's 10-20 ms embedding into 100s of ms of threads spinning at a barrier while
-  the other thread waits for a CPU, which made it no floor at all.
+- The model runs as the service runs it by default (onnxruntime; `ACCORDS_ENCODER=torch` for torch) with
+  one thread per call in both the service and the baseline, unless `--threads N` sets both. Measured
+  here: with a thread per CPU, a busy machine turns the baseline's 10-20 ms embedding into 100s of ms of
+  threads spinning at a barrier while the other thread waits for a CPU, which made it no floor at all.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
 from ingest.chroma import open_client  # noqa: E402
-from ingest.embedder import SentenceTransformerEmbedder  # noqa: E402
+from ingest.embedder import Embedder  # noqa: E402
 from ingest.models import Chunk, DocumentRecord  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
+from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 @dataclass(frozen=True, slots=True)
 class Options:
     duration: float  # seconds per timed run (baseline, each client count)
-    torch_threads: int | None  # torch's intra-op threads in the service and the baseline; None = its default
+    threads: int | None  # threads per model call in the service and the baseline; None = 1
 
 
 # ---- figures ------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ class DenseSearch:
     """The question's vector from the same model, then Chroma's 5 nearest passages: dense only, no BM25,
     no sentence scoring, no HTTP. The store is only read, after every write has finished."""
 
-    def __init__(self, settings: StoreSettings, embedder: SentenceTransformerEmbedder) -> None:
+    def __init__(self, settings: StoreSettings, embedder: Embedder) -> None:
         self._collection = open_client(settings).get_collection(settings.collection)
         self._embedder = embedder
 
@@ -201,7 +201,8 @@ def baseline_worker(data_dir: Path) -> None:
     request. Request and answer, not a loop of its own: on a busy machine the scheduler serves a process
     that waits between requests far sooner than one that never stops, and the service waits between
     requests."""
-    search = DenseSearch(StoreSettings(data_dir=data_dir), SentenceTransformerEmbedder())
+    settings = StoreSettings(data_dir=data_dir)  # model threads from the environment, as the service's
+    search = DenseSearch(settings, bundled_embedder(settings))
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         embedding, searching = search(json.loads(line)["question"])
@@ -217,9 +218,9 @@ class DenseBaseline:
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
-            # One intra-op thread unless told otherwise: the floor must be robust, and on a busy machine
-            # torch's default (a thread per CPU) turns one short query into 100s of ms of spinning.
-            env=service_env(data_dir, options.torch_threads or 1),
+            # One thread per model call unless told otherwise, as the service: the floor must be robust,
+            # and on a busy machine a thread per CPU turns one short query into 100s of ms of spinning.
+            env=service_env(data_dir, options.threads or 1),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -336,10 +337,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def service_env(data_dir: Path, torch_threads: int | None) -> dict[str, str]:
+def service_env(data_dir: Path, threads: int | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORDS_")}
-    if torch_threads:
-        env["OMP_NUM_THREADS"] = str(torch_threads)  # torch's intra-op threads, read at import
+    if threads:
+        env["ACCORDS_MODEL_THREADS"] = str(threads)
+    for key in ("ACCORDS_ENCODER", "ACCORDS_MODEL_CACHE"):  # which runtime runs the model: as asked
+        if key in os.environ:
+            env[key] = os.environ[key]
     env.update(
         ACCORDS_DATA_DIR=str(data_dir),
         HF_HUB_OFFLINE="1",
@@ -353,7 +357,7 @@ def service_env(data_dir: Path, torch_threads: int | None) -> dict[str, str]:
 
 @contextmanager
 def running_service(
-    data_dir: Path, log_path: Path, torch_threads: int | None, timeout: float = 900
+    data_dir: Path, log_path: Path, threads: int | None, timeout: float = 900
 ) -> Iterator[Service]:
     """`accords serve` on a free port; yields once GET /ready answers 200; always stops it."""
     port = free_port()
@@ -363,7 +367,7 @@ def running_service(
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=service_env(data_dir, torch_threads),
+            env=service_env(data_dir, threads),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -463,7 +467,7 @@ def measure(
     them alike. Returns (service figures, baseline figures, /chat figures per client count)."""
     duration = options.duration
     with (
-        running_service(data_dir, work / f"service-{name}.log", options.torch_threads) as service,
+        running_service(data_dir, work / f"service-{name}.log", options.threads) as service,
         dense_baseline(data_dir, work / f"baseline-{name}.log", options) as baseline,
     ):
         log(f"service ready in {service.startup_s:.1f} s; warming up")
@@ -553,9 +557,7 @@ def synthetic_document(
     return record, document, chunks
 
 
-def build_synthetic(
-    settings: StoreSettings, embedder: SentenceTransformerEmbedder, total: int
-) -> dict[str, Any]:
+def build_synthetic(settings: StoreSettings, embedder: Embedder, total: int) -> dict[str, Any]:
     """Add `total` synthetic chunks (documents of 50) to the store; returns the build's figures."""
     rng = np.random.default_rng(SEED)
     store = open_store(settings, embedder)
@@ -626,7 +628,7 @@ def measure_phase(
 def phase_real(
     corpus: Path,
     questions: Sequence[str],
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     options: Options,
     work: Path,
 ) -> dict[str, Any]:
@@ -643,7 +645,7 @@ def phase_real(
 
 
 def phase_synthetic(
-    questions: Sequence[str], embedder: SentenceTransformerEmbedder, total: int, options: Options, work: Path
+    questions: Sequence[str], embedder: Embedder, total: int, options: Options, work: Path
 ) -> dict[str, Any]:
     settings = StoreSettings(data_dir=work / "synthetic")
     shutil.copytree(work / "real", settings.data_dir)
@@ -743,10 +745,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per timed run")
     parser.add_argument("--skip-synthetic", action="store_true", help="phase A only")
     parser.add_argument(
-        "--torch-threads",
+        "--threads",
         type=int,
         default=None,
-        help="torch intra-op threads in the service (OMP_NUM_THREADS) and the baseline; default: torch's",
+        help="threads per model call in the service and the baseline (ACCORDS_MODEL_THREADS); default 1",
     )
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     parser.add_argument("--baseline-worker", type=Path, metavar="DATA_DIR", help=argparse.SUPPRESS)
@@ -763,14 +765,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.baseline_worker:
         baseline_worker(args.baseline_worker)
         return
-    options = Options(duration=args.duration, torch_threads=args.torch_threads)
-    embedder = SentenceTransformerEmbedder()
+    options = Options(duration=args.duration, threads=args.threads)
+    embedder = bundled_embedder(StoreSettings())  # ACCORDS_ENCODER=torch measures the torch runtime
     embedder.embed(["warm-up"])
     report: dict[str, Any] = {
         "revision": _revision(),
         "questions": len(questions),
         "duration_s": args.duration,
-        "torch_threads": args.torch_threads or "default",
+        "encoder": type(embedder).__name__,
+        "model_threads": args.threads or 1,
         "cpus": os.cpu_count(),
     }
     with tempfile.TemporaryDirectory(prefix="accords-bench-query-") as tmp:

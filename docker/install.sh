@@ -12,8 +12,11 @@
 #      build as a dependency of sentence-transformers;
 #   4. install the wheel with every dependency pinned by constraints.txt, then the wheel itself again
 #      (--force-reinstall --no-deps), so a reused environment always holds the current code;
-#   5. check the result: the command runs, and the package data (prompts, widget, API docs) is there.
-# Environment: PYTHON (default python3), TORCH_INDEX_URL (unset = pip's defaults), PIP_* as usual.
+#   5. check the result: the command runs, and the package data (prompts, widget, API docs) is there;
+#   6. with ACCORDS_MODEL_CACHE set, export the bundled model to ONNX there (the image ships the file, so
+#      the service never runs the export, which needs torch, at start-up).
+# Environment: PYTHON (default python3), TORCH_INDEX_URL (unset = pip's defaults), ACCORDS_MODEL_CACHE,
+# PIP_* as usual.
 set -eu
 
 source_dir=$(cd "$1" && pwd)
@@ -57,3 +60,7 @@ assert (Path(service.__file__).parent / "static" / "widget.js").is_file()
 assert all((ASSETS / name).is_file() for name in ASSET_NAMES)
 print(f"accords installed in {Path(service.__file__).parent}")
 PY
+
+if [ -n "${ACCORDS_MODEL_CACHE:-}" ]; then
+    HF_HUB_OFFLINE=1 "$venv/bin/python" -c 'import os, pathlib; from ingest.onnx_export import cached_model_file; print("model exported to", cached_model_file(pathlib.Path(os.environ["ACCORDS_MODEL_CACHE"])))'
+fi

@@ -125,7 +125,7 @@ class SentenceTransformerEmbedder:
             features: dict[str, Any] = output  # type: ignore[assignment]  # dict of tensors per row
             passages[row] = _unit(features["sentence_embedding"].float().numpy())
             tokens = features["token_embeddings"].float().numpy()
-            sentences.append(_pool_spans(tokens, np.asarray(token_offsets), text_spans, passages[row]))
+            sentences.append(pool_spans(tokens, np.asarray(token_offsets), text_spans, passages[row]))
         return passages, sentences
 
     def _window_tokenizer(self) -> Any:
@@ -142,7 +142,13 @@ def _unit(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return vector / norm if norm else vector
 
 
-def _pool_spans(
+def unit_rows(vectors: Vectors) -> Vectors:
+    """Each row scaled to length 1 (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def pool_spans(
     tokens: npt.NDArray[np.float32], offsets: npt.NDArray[np.int64], spans: Spans, fallback: Vectors
 ) -> Vectors:
     pooled = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)

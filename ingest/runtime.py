@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from ingest.chroma import open_client
 from ingest.embedder import MINILM_MAX_TOKENS, Embedder, LazyEmbedder, SentenceTransformerEmbedder
 from ingest.identity import ModelIdentity
+from ingest.onnx_embedder import OnnxEmbedder
+from ingest.onnx_export import ExportFailed, cached_model_file
 from ingest.settings import StoreSettings
 from ingest.store import ChunkStore
+
+log = logging.getLogger(__name__)
 
 # Known without loading the model, so an ingest with nothing to change starts instantly.
 DEFAULT_MODEL = ("sentence-transformers/all-MiniLM-L6-v2", 384)
@@ -20,11 +26,27 @@ def open_embedder(settings: StoreSettings, lazy: bool = False) -> Embedder:
         return RemoteEmbedder.from_settings(settings)
 
     def load() -> Embedder:
-        return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
+        return bundled_embedder(settings)
 
     if lazy:
         return LazyEmbedder(load, *DEFAULT_MODEL, max_tokens=MINILM_MAX_TOKENS)
     return load()
+
+
+def bundled_embedder(settings: StoreSettings) -> Embedder:
+    """onnxruntime unless torch is asked for or the ONNX export cannot be made (then said in the log)."""
+    if settings.encoder == "onnx":
+        try:
+            onnx_file = cached_model_file(settings.model_cache)
+        except ExportFailed as err:
+            log.warning("%s; running the model on torch instead", err)
+        else:
+            return OnnxEmbedder(onnx_file, settings.embed_batch_size, settings.model_threads)
+    if settings.model_threads:
+        import torch
+
+        torch.set_num_threads(settings.model_threads)
+    return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
 
 
 def open_store(settings: StoreSettings, embedder: Embedder | None = None) -> ChunkStore:

@@ -7,12 +7,19 @@ anywhere else.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EXCLUDES = ("README.md", "README.txt", "INDEX.md", "index.md", "readme.md")
+
+
+def default_model_cache() -> Path:
+    """The user's cache folder (XDG), shared by every data dir: the exported model is the same for all."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "accords" / "models"
 
 
 class StoreSettings(BaseSettings):
@@ -34,6 +41,17 @@ class StoreSettings(BaseSettings):
     )
     chroma_timeout_s: float = Field(
         default=10.0, gt=0, le=600, description="Longest wait for one Chroma server reply."
+    )
+    encoder: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="Runtime of the bundled model: onnxruntime (same vectors, no torch in the process) or "
+        "sentence-transformers on torch. onnx falls back to torch when the export cannot be made.",
+    )
+    model_cache: Path = Field(
+        default_factory=default_model_cache, description="Where the bundled model's ONNX export is kept."
+    )
+    model_threads: int | None = Field(
+        default=None, ge=1, le=64, description="CPU threads per model call; unset = one per core."
     )
     # Embeddings from an OpenAI-compatible /v1/embeddings endpoint instead of the bundled model.
     embeddings_url: str | None = Field(

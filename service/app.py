@@ -66,13 +66,6 @@ def open_runtime(
     )
 
 
-def _limit_torch_threads(threads: int) -> None:
-    """In the service only (the ingest CLI keeps torch's default, one thread per core)."""
-    import torch
-
-    torch.set_num_threads(threads)
-
-
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     """`embedder` lets tests pass a fake; the service itself loads the bundled model."""
 
@@ -80,7 +73,6 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         llm = LLMClient(settings) if settings.llm_base_url else None
         try:
-            _limit_torch_threads(settings.torch_threads)
             app.state.runtime = open_runtime(settings, embedder, llm)
             app.state.runtime.view.poll()  # picks up other processes' ingests even when idle
             log.info("accords ready: %d documents", len(app.state.runtime.view.catalog.documents))

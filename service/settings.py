@@ -28,7 +28,7 @@ class Settings(StoreSettings):
     conversation_ttl_s: float = Field(default=3600.0, gt=0)
     max_conversations: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    torch_threads: int = Field(
+    model_threads: int | None = Field(
         default=1,
         ge=1,
         le=64,

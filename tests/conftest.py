@@ -15,6 +15,7 @@ import pytest
 from ingest.embedder import Embedder
 from ingest.pipeline import Ingestor
 from ingest.runtime import open_store
+from ingest.settings import StoreSettings
 from ingest.store import ChunkStore
 from ingest.summary import IngestSummary
 from service.settings import Settings
@@ -111,9 +112,13 @@ def shared_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
-    from ingest.embedder import SentenceTransformerEmbedder
+    """The bundled model as the service and the CLI run it by default (onnxruntime)."""
+    from ingest.onnx_embedder import OnnxEmbedder
+    from ingest.runtime import bundled_embedder
 
-    return SentenceTransformerEmbedder()
+    embedder = bundled_embedder(StoreSettings())
+    assert isinstance(embedder, OnnxEmbedder), "the ONNX export failed: see the log"
+    return embedder
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def test_the_image_is_built_in_two_stages_and_runs_as_nobody_in_particular() -> 
     assert ("RUN", "sh docker/install.sh /src /opt/venv") in build  # the script the slow test runs
     assert any("https://download.pytorch.org/whl/cpu" in args for kind, args in build if kind == "ARG")
     assert ("COPY", "--from=build /opt/venv /opt/venv") in runtime
+    assert ("COPY", "--from=build /opt/accords-models /opt/accords-models") in runtime
     (user,) = [args for kind, args in runtime if kind == "USER"]
     assert user.split(":")[0].isdigit() and not user.startswith("0")
     env = " ".join(args for kind, args in runtime if kind == "ENV")
@@ -83,6 +84,7 @@ def test_the_image_is_built_in_two_stages_and_runs_as_nobody_in_particular() -> 
         "HF_HUB_OFFLINE=1",
         "TRANSFORMERS_OFFLINE=1",
         "ACCORDS_DATA_DIR=/data",
+        "ACCORDS_MODEL_CACHE=/opt/accords-models",
         "ACCORDS_HOST=0.0.0.0",
     ):
         assert setting in env
@@ -167,6 +169,12 @@ def image_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's /opt/accords-models: the ONNX export docker/install.sh made."""
+    return tmp_path_factory.getbasetemp() / "image-models"
+
+
+@pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The environment docker/install.sh made, as the image's /opt/venv."""
     venv = cached_venv()
@@ -174,7 +182,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     began = time.monotonic()
     done = subprocess.run(
         ["sh", str(ROOT / "docker" / "install.sh"), str(ROOT), str(venv)],
-        env={**os.environ, "PYTHON": python},
+        env={**os.environ, "PYTHON": python, "ACCORDS_MODEL_CACHE": str(model_cache(tmp_path_factory))},
         cwd=tmp_path_factory.mktemp("install"),
         capture_output=True,
         text=True,
@@ -183,20 +191,26 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     )
     assert done.returncode == 0, done.stdout + done.stderr[-5000:]
     assert "site-packages/service" in done.stdout
+    assert "model exported to" in done.stdout
     log.info("docker/install.sh took %.0f s (%s)", time.monotonic() - began, venv)
     yield venv
 
 
 @pytest.mark.slow
-def test_the_image_install_steps_give_a_working_service(installed: Path, tmp_path: Path) -> None:
+def test_the_image_install_steps_give_a_working_service(
+    installed: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     accords = str(installed / "bin" / "accords")
+    models = model_cache(tmp_path_factory)
+    exported = sorted(models.glob("*.onnx"))
+    assert len(exported) == 1
     data = tmp_path / "data"
     help_text = subprocess.run([accords, "--help"], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "ingest" in help_text.stdout and "serve" in help_text.stdout
     ingest = subprocess.run(
         [accords, "ingest", str(SAMPLES), "--json"],
         cwd=tmp_path,
-        env=image_env(data),
+        env=image_env(data, ACCORDS_MODEL_CACHE=str(models)),
         capture_output=True,
         text=True,
         timeout=600,
@@ -208,7 +222,12 @@ def test_the_image_install_steps_give_a_working_service(installed: Path, tmp_pat
     port = free_port()
     log = tmp_path / "serve.log"
     # A language model is configured (unreachable): the prompts are read at start-up, from the package.
-    env = image_env(data, ACCORDS_LLM_BASE_URL="http://127.0.0.1:9/v1", ACCORDS_PORT=str(port))
+    env = image_env(
+        data,
+        ACCORDS_LLM_BASE_URL="http://127.0.0.1:9/v1",
+        ACCORDS_PORT=str(port),
+        ACCORDS_MODEL_CACHE=str(models),
+    )
     with log.open("w") as sink:
         server = subprocess.Popen([accords, "serve"], cwd=tmp_path, env=env, stdout=sink, stderr=sink)
     try:
@@ -238,3 +257,5 @@ def test_the_image_install_steps_give_a_working_service(installed: Path, tmp_pat
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     assert any(line["request_id"] == request_id for line in lines)  # JSON logs, with the request id
     assert not any("Northwater" in line["message"] for line in lines if line["level"] == "INFO")
+    assert not any("torch instead" in line["message"] for line in lines)  # the image's export was used
+    assert sorted(models.glob("*.onnx")) == exported and exported[0].stat().st_size > 50_000_000
