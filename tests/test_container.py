@@ -168,7 +168,6 @@ def image_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The image's /opt/accords-models: the ONNX export docker/install.sh made."""
     return tmp_path_factory.getbasetemp() / "image-models"
