@@ -69,7 +69,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
     logging.basicConfig(level=logging.ERROR)
-    logging.getLogger("bm25s").setLevel(logging.ERROR)
     embedder = HashingEmbedder()
     llm = ScriptedLLM()
     with tempfile.TemporaryDirectory() as tmp, UvicornThread(llm.app) as upstream:

@@ -3,7 +3,7 @@
 Derived, not stored: it is rebuilt from the store's chunks whenever the store's generation changes, so it
 can never disagree with the vectors for longer than a rebuild. Each passage is indexed with its document
 title and heading path, so "Article 605" or a statement's name finds passages whose text never repeats it.
-bm25s answers in well under a millisecond on this corpus (rank_bm25 took ~40 ms on 10k chunks).
+Scoring is BM25 (`service.retrieval.bm25`), well under a millisecond a query on the corpus.
 
 The index keeps no passage text: only ids and term ids (int32 arrays), so 100k passages cost tens of MB
 rather than the ~1 GB of Python strings their terms would; the few hits a question needs are fetched
@@ -16,13 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
-from bm25s.tokenization import Tokenized
 
 from ingest.store import StoredChunk
 from service.retrieval.acronyms import acronyms_in, definitions
+from service.retrieval.bm25 import Bm25
 from service.retrieval.terms import name_stems, signature_terms, terms
 
 TermIds = npt.NDArray[np.int32]
@@ -102,15 +101,8 @@ class LexicalIndex:
             for acronym, long_form in found.items():
                 self._long_forms[acronym].add(long_form)
         corpus = [term_ids for document in documents.values() for term_ids in document.terms]
-        self._frequency = np.zeros(len(vocabulary.ids) + 1, dtype=np.int32)
-        for term_ids in corpus:
-            self._frequency[np.unique(term_ids)] += 1
-        self._bm25: bm25s.BM25 | None = None
-        if corpus:
-            self._bm25 = bm25s.BM25()
-            # A copy: bm25s adds an entry of its own to the vocabulary it is given.
-            tokenized = Tokenized(ids=[term_ids.tolist() for term_ids in corpus], vocab=dict(vocabulary.ids))
-            self._bm25.index(tokenized, show_progress=False)
+        self._bm25 = Bm25(corpus, len(vocabulary.ids))
+        self._frequency = self._bm25.frequency  # passages per term id, for idf
 
     def __len__(self) -> int:
         return len(self._chunk_ids)
@@ -134,20 +126,16 @@ class LexicalIndex:
 
     def search(self, query: str, limit: int, allowed_docs: set[str] | None = None) -> list[LexicalHit]:
         # Terms added to the vocabulary after this index was built are unknown to it.
-        known = [i for i in self._vocabulary.known(self.query_terms(query)) if i < len(self._frequency) - 1]
+        known = [i for i in self._vocabulary.known(self.query_terms(query)) if i < len(self._frequency)]
         known = [i for i in known if self._frequency[i] > 0]
-        if self._bm25 is None or not known:
+        if not known:
             return []
         mask: npt.NDArray[np.float32] | None = None
         if allowed_docs is not None:
             mask = np.isin(self._doc_ids, list(allowed_docs)).astype(np.float32)
             if not mask.any():
                 return []
-        k = min(limit, len(self._chunk_ids))
-        query = Tokenized(ids=[known], vocab=self._vocabulary.ids)
-        indexes, scores = self._bm25.retrieve(query, k=k, show_progress=False, weight_mask=mask, n_threads=0)
         return [
-            LexicalHit(self._chunk_ids[int(index)], str(self._doc_ids[int(index)]), float(score))
-            for index, score in zip(indexes[0], scores[0], strict=True)
-            if score > 0
+            LexicalHit(self._chunk_ids[index], str(self._doc_ids[index]), score)
+            for index, score in self._bm25.top(known, limit, mask)
         ]
