@@ -214,6 +214,31 @@ class ChunkStore:
         return chunks
 
     @_reachable
+    def nearest(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine distance) of the nearest chunks, without their text or metadata: reading
+        those costs ~0.12 ms a chunk, so a caller fetches them (`chunks_by_ids`) only for what it keeps."""
+        result = self._chunks.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=limit,
+            where=where or None,
+            include=["distances"],
+        )
+        distances = (result["distances"] or [[]])[0]
+        return [(cid, float(d)) for cid, d in zip(result["ids"][0], distances, strict=True)]
+
+    @_reachable
+    def distances(self, ids: Sequence[str], vector: Vectors) -> dict[str, float]:
+        """Cosine distance of these chunks to `vector` (ids no longer stored are left out)."""
+        if not ids:
+            return {}
+        result = self._chunks.get(ids=list(ids), include=["embeddings"])
+        embeddings = result["embeddings"]
+        if embeddings is None or len(embeddings) == 0:
+            return {}
+        similarity = np.asarray(embeddings, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        return {cid: 1.0 - float(value) for cid, value in zip(result["ids"], similarity, strict=True)}
+
+    @_reachable
     def query(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[StoredChunk]:
         # No count() first: Chroma returns fewer results when it has fewer, and counting cost ~15 ms per
         # question at 100k chunks.

@@ -91,6 +91,26 @@ def test_query_filters_by_metadata(fake_store: ChunkStore, fake_embedder: Hashin
     assert np.isclose(top.distance or 0.0, top.distance or 0.0)
 
 
+def test_nearest_and_distances_agree_with_query(
+    fake_store: ChunkStore, fake_embedder: HashingEmbedder
+) -> None:
+    a, b = record("a"), replace(record("b"), kind="agreement-text")
+    write(fake_store, fake_embedder, a, ["energy pipelines", "trade"])
+    write(fake_store, fake_embedder, b, ["energy export taxes", "other"])
+    vector = fake_embedder.embed(["energy"])[0]
+    full = fake_store.query(vector, 10, None)
+    nearest = fake_store.nearest(vector, 10, None)
+    assert [cid for cid, _ in nearest] == [c.chunk_id for c in full]
+    assert np.allclose([d for _, d in nearest], [c.distance for c in full], atol=1e-4)
+    assert [cid for cid, _ in fake_store.nearest(vector, 10, {"kind": "agreement-text"})] == [
+        c.chunk_id for c in full if c.doc_id == "b"
+    ]
+    by_id = fake_store.distances([c.chunk_id for c in full] + ["gone#0#00000"], vector)
+    assert set(by_id) == {c.chunk_id for c in full}
+    assert all(np.isclose(by_id[c.chunk_id], c.distance or 0.0, atol=1e-4) for c in full)
+    assert fake_store.distances([], vector) == {}
+
+
 def test_a_store_built_with_another_model_refuses_to_open(settings: Settings) -> None:
     open_store(settings, HashingEmbedder(dimension=64))
     with pytest.raises(StoreMismatch, match="accords ingest"):

@@ -150,7 +150,7 @@ def test_chat_answers_503_when_the_store_cannot_be_queried(
     make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = make_client()
-    monkeypatch.setattr(client.app.state.runtime.store, "query", _unavailable)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.store, "nearest", _unavailable)  # type: ignore[attr-defined]
     response = client.post("/chat", json=GOOD)
     body = assert_error(response, 503, "store_unavailable", "unavailable")
     assert "ConnectionError" not in body["detail"]  # the internals stay in the log
@@ -163,7 +163,7 @@ def test_the_stream_reports_a_missing_store_as_an_error_event(
     make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = make_client()
-    monkeypatch.setattr(client.app.state.runtime.store, "query", _unavailable)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.store, "nearest", _unavailable)  # type: ignore[attr-defined]
     response = client.post("/chat/stream", json=GOOD)
     events = parse_sse(response.text)
     if response.status_code == 200:  # the stream began: the failure is reported in-band
@@ -193,7 +193,7 @@ def test_an_unexpected_failure_is_a_plain_500_without_internals(
     def broken(*_: object, **__: object) -> object:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(client.app.state.runtime.store, "query", broken)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.store, "nearest", broken)  # type: ignore[attr-defined]
     response = client.post("/chat", json=GOOD)
     body = assert_error(response, 500, "internal_error")
     assert "secret" not in body["detail"]
