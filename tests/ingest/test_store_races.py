@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,6 +66,12 @@ def test_reads_during_version_swaps_neither_fail_nor_return_husks(
                 seen.extend(fake_store.query(vector, 40, None))
                 ids = [chunk_id("doc", record(r).version, seq) for r in range(30) for seq in range(20)]
                 seen.extend(fake_store.chunks_by_ids(ids, vector))
+                # The reads retrieval makes: nearest ids, their distances, then the kept passages.
+                nearest = dict(fake_store.nearest(vector, 40, None))
+                nearest.update(fake_store.distances(ids, vector))
+                assert all(np.isfinite(d) for d in nearest.values())
+                kept = fake_store.chunks_by_ids(list(nearest))
+                seen.extend(replace(c, distance=nearest[c.chunk_id]) for c in kept)
             except BaseException as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
