@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from ingest.chunking import embed_prefix  # noqa: E402
-from ingest.embedder import Embedder  # noqa: E402
+from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
+from ingest.store import open_store  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "agreements"
 

@@ -42,9 +42,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ingest.embedders import bundled_embedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
+from ingest.store import open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"

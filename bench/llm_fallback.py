@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 import httpx  # noqa: E402
+from tests.service.llm.test_disconnect import disconnect_after_first_delta  # noqa: E402
 
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
+from ingest.store import open_store  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from tests.fakes import HashingEmbedder  # noqa: E402
 from tests.llm_server import ScriptedLLM  # noqa: E402
-from tests.service.llm.test_disconnect import disconnect_after_first_delta  # noqa: E402
 from tests.uvicorn_thread import UvicornThread  # noqa: E402
 
 QUESTION = "When does the Northwater Basin Treaty enter into force?"

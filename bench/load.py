@@ -52,10 +52,10 @@ from bench.query import (  # noqa: E402
     release_store,
     watching_others,
 )
-from ingest.embedder import Embedder  # noqa: E402
+from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
+from ingest.store import open_store  # noqa: E402
 from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"

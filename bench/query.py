@@ -65,12 +65,11 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
-from ingest.chroma import open_client  # noqa: E402
-from ingest.embedder import Embedder  # noqa: E402
+from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
 from ingest.models import Chunk, DocumentRecord  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.runtime import bundled_embedder, open_store  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
+from ingest.store import open_client, open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"

@@ -25,8 +25,7 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != R
 import numpy as np  # noqa: E402
 
 from ingest.models import Chunk, DocumentRecord  # noqa: E402
-from ingest.runtime import open_store  # noqa: E402
-from ingest.store import ChunkStore  # noqa: E402
+from ingest.store import ChunkStore, open_store  # noqa: E402
 from service.retrieval.view import StoreView  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402

@@ -16,15 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest.chroma import StoreUnavailable
 from ingest.discovery import UsageError
-from ingest.embedder import EmbeddingsUnavailable
-from ingest.lock import WriterBusy, writer_lock
+from ingest.embedders import EmbeddingsUnavailable, open_embedder
 from ingest.pipeline import Ingestor
 from ingest.progress import TerminalProgress
-from ingest.runtime import open_embedder, open_store
 from ingest.settings import StoreSettings
-from ingest.store import StoreMismatch
+from ingest.store import StoreMismatch, StoreUnavailable, WriterBusy, open_store, writer_lock
 from ingest.summary import IngestSummary
 
 EXIT_FAILED_FILES, EXIT_USAGE, EXIT_BUSY, EXIT_STORE = 1, 2, 3, 4

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ingest.chunking import CHUNKER_VERSION, Chunker, ChunkingConfig
 from ingest.discovery import Candidate, Discovery, discover
-from ingest.embedder import Embedder, Vectors
+from ingest.embedders import Embedder, Vectors
 from ingest.loaders import EmptyDocument, LoadError, load_document
 from ingest.models import Chunk, DocumentRecord
 from ingest.records import apply_overrides, build_record

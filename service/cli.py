@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 import ingest.cli
-from ingest.chroma import StoreUnavailable
-from ingest.embedder import EmbeddingsUnavailable
-from ingest.store import StoreMismatch
-from service.keys_cli import keys_app
+from ingest.embedders import EmbeddingsUnavailable
+from ingest.store import StoreMismatch, StoreUnavailable
+from service.access.cli import keys_app
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.chat.evaluation import Outcome
+    from service.schemas import ChatRequest, ChatResponse
 
 app = typer.Typer(
     name="accords",
@@ -54,8 +58,8 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from service import logs
     from service.app import create_app
+    from service.http import logs
 
     settings = _settings(ctx)
     logs.configure(settings.log_level, settings.log_format)  # JSON lines with the request id
@@ -81,7 +85,6 @@ def ask(
     """Answer one question from the store and list its numbered sources."""
     from pydantic import ValidationError
 
-    from service.app import open_runtime
     from service.schemas import ChatRequest
 
     try:
@@ -90,7 +93,7 @@ def ask(
         Console(stderr=True).print(f"[red]error:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(2) from None
     try:
-        response = open_runtime(_settings(ctx)).engine.chat(request)
+        response = asyncio.run(_ask(_settings(ctx), request))
     except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
@@ -113,12 +116,11 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run a QA file through the /chat code path and print retrieval and answer metrics."""
-    from service.app import open_runtime
-    from service.evaluation import EvalFileError, evaluate, load_questions, summarize
+    from service.chat.evaluation import EvalFileError, load_questions, summarize
 
     try:
         questions = load_questions(qa_file)
-        outcomes = evaluate(open_runtime(_settings(ctx)).engine, questions, k)
+        outcomes = asyncio.run(_evaluate(_settings(ctx), questions, k))
     except EvalFileError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
@@ -131,6 +133,21 @@ def evaluate_command(
         typer.echo(json.dumps(report, indent=2))
         return
     _print_report(report)
+
+
+async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse:
+    from service.runtime import running
+
+    async with running(settings) as runtime:
+        return await runtime.responder.respond(request)
+
+
+async def _evaluate(settings: Settings, questions: list[dict[str, Any]], k: int) -> list[Outcome]:
+    from service.chat.evaluation import evaluate
+    from service.runtime import running
+
+    async with running(settings) as runtime:
+        return await evaluate(runtime.responder, questions, k)
 
 
 def _as_dict(outcome: object) -> dict[str, object]:

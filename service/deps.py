@@ -1,29 +1,50 @@
-"""Typed dependencies for the routes: the runtime the lifespan opened, and its parts."""
+"""Typed dependencies for the routes: the runtime the lifespan opened, and its parts.
+
+The one module that reads `app.state`: routes declare what they need (`ResponderDep`, `ViewDep`, ...),
+and the ASGI middleware gets the runtime through `runtime_of`, which app.py hands it as a provider.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from starlette.types import ASGIApp
 
 from ingest.store import ChunkStore
-from service.chat import ChatEngine
-from service.responder import Responder
+from service.access import AccessPolicy
+from service.admin import AdminState
+from service.chat import Responder
 from service.retrieval.view import StoreView
+from service.runtime import Runtime
+from service.settings import Settings
 
-if TYPE_CHECKING:
-    from service.app import Runtime
+
+def set_settings(app: FastAPI, settings: Settings) -> None:
+    app.state.settings = settings
+
+
+def set_runtime(app: FastAPI, runtime: Runtime | None) -> None:
+    app.state.runtime = runtime
+
+
+def runtime_of(app: ASGIApp) -> Runtime | None:
+    """The runtime while the app is up (None while it starts or stops)."""
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    return runtime if isinstance(runtime, Runtime) else None
 
 
 def get_runtime(request: Request) -> Runtime:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request.app)
     if runtime is None:
         raise HTTPException(503, "the service is starting or stopping")
-    return runtime  # type: ignore[no-any-return]
+    return runtime
 
 
-def get_engine(request: Request) -> ChatEngine:
-    return get_runtime(request).engine
+def get_settings(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings), "create_app sets it"
+    return settings
 
 
 def get_responder(request: Request) -> Responder:
@@ -40,7 +61,18 @@ def get_view(request: Request) -> StoreView:
     return view
 
 
-EngineDep = Annotated[ChatEngine, Depends(get_engine)]
+def get_access(request: Request) -> AccessPolicy:
+    return get_runtime(request).access
+
+
+def get_admin(request: Request) -> AdminState:
+    return get_runtime(request).admin
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 ResponderDep = Annotated[Responder, Depends(get_responder)]
 StoreDep = Annotated[ChunkStore, Depends(get_store)]
 ViewDep = Annotated[StoreView, Depends(get_view)]
+AccessDep = Annotated[AccessPolicy, Depends(get_access)]
+AdminStateDep = Annotated[AdminState, Depends(get_admin)]

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 
 import prompts
 from ingest.settings import StoreSettings
-from service.ratelimit import OptionalRate, Rate
+from service.access.ratelimit import OptionalRate, Rate
 
 PROMPTS_DIR = prompts.DIRECTORY  # the top-level prompts/ folder, shipped in the wheel as package data
 

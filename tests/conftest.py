@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import Embedder
+from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
 from ingest.settings import StoreSettings
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, open_store
 from ingest.summary import IngestSummary
 from service.settings import Settings
 from tests.chroma_server import ChromaServer, close_http_clients
@@ -113,8 +112,8 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
     """The bundled model as the service and the CLI run it by default (onnxruntime)."""
-    from ingest.onnx_embedder import OnnxEmbedder
-    from ingest.runtime import bundled_embedder
+    from ingest.embedders import bundled_embedder
+    from ingest.embedders.onnx import OnnxEmbedder
 
     embedder = bundled_embedder(StoreSettings())
     assert isinstance(embedder, OnnxEmbedder), "the ONNX export failed: see the log"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ingest.embedder import Vectors
+from ingest.embedders import Vectors
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

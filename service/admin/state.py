@@ -1,42 +1,21 @@
-"""What the admin routes share: their settings, the key store, the writer and the job list; and their error.
+"""What the admin use cases share: their settings, the key store, the writer and the job list.
 
-Kept apart from `install` so the routes can depend on it without importing the wiring that imports them.
+Opened by the runtime (`service.runtime`) with everything else the lifespan owns; routes reach it
+through `service.deps.AdminStateDep`. `AdminError` is the HTTP layer's `ApiError`, kept under this name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
-
+from ingest.embedders import Embedder
+from ingest.store import ChunkStore
+from service.access import SiteKeyStore
 from service.admin.jobs import Jobs
 from service.admin.writer import Writer
+from service.http.errors import ApiError as AdminError
+from service.retrieval.view import StoreView
 from service.settings import Settings
-from service.sitekeys import SiteKeyStore
-
-
-class AdminError(HTTPException):
-    """An admin route's refusal with its own machine-readable `code` (and optional extra body fields)."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        code: str,
-        headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, object] | None = None,
-    ) -> None:
-        super().__init__(status, detail, dict(headers) if headers else None)
-        self.code = code
-        self.extra = dict(extra or {})
-
-    def response(self) -> JSONResponse:
-        body = {"detail": self.detail, "code": self.code, **self.extra}
-        return JSONResponse(body, status_code=self.status_code, headers=self.headers)
 
 
 @dataclass(slots=True)
@@ -45,12 +24,9 @@ class AdminState:
     keys: SiteKeyStore  # read on every admin request, so a revoked admin key is refused at once
     writer: Writer
     jobs: Jobs
+    store: ChunkStore
+    embedder: Embedder
+    view: StoreView  # caught up after every write, so an answer after the reply sees the change
 
 
-def get_admin(request: Request) -> AdminState:
-    state = request.app.state.admin
-    assert isinstance(state, AdminState), "service.admin.install.install() sets it"
-    return state
-
-
-AdminStateDep = Annotated[AdminState, Depends(get_admin)]
+__all__ = ["AdminError", "AdminState"]

@@ -1,6 +1,6 @@
 """The admin API's one writer: every change it makes to the store runs on one thread, in arrival order.
 
-Why one thread: the store takes one writer at a time per data dir (`ingest.lock`). A queue inside the
+Why one thread: the store takes one writer at a time per data dir (`ingest.store.guard`). A queue inside the
 service turns "two admins upload at once" into "the second waits its turn" instead of a refusal, and each
 task still takes the data dir's writer lock, so an `accords ingest` in another process and the service
 never write at once either (whichever comes second is refused, naming the holder's pid). Questions are
@@ -11,11 +11,12 @@ rather than half of what they need: embedding queries while a job embedded in an
 70-105 ms to 33-47 ms on a (busy) 2-CPU machine, p50 about the same. With no question to answer, the job
 loses nothing.
 
-After every task the service's `StoreView` is refreshed at once, so the next question sees the change
-without waiting for the view's poll. An upload waits at most `WAIT_S` for its turn (an ingest job may be
-running); if it has not started by then it is withdrawn and answered 409 with Retry-After. On shutdown the
-running task stops at its next progress step (what was committed stays, as after a kill, and the next
-ingest completes it) and queued tasks are cancelled.
+After every task the service's `StoreView` catches up (catalog and lexical index) before the task's
+future completes, so a question asked after an upload's reply sees the change, dense and lexical alike.
+An upload waits at most `WAIT_S` for its turn (an ingest job may be running); if it has not started by
+then it is withdrawn and answered 409 with Retry-After. On shutdown the running task stops at its next
+progress step (what was committed stays, as after a kill, and the next ingest completes it) and queued
+tasks are cancelled.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from ingest.lock import WriterBusy, writer_lock
 from ingest.pipeline import ProgressSink
 from ingest.settings import StoreSettings
+from ingest.store import WriterBusy, writer_lock
 from service.retrieval.view import StoreView
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Writer:
                     return task()
             finally:
                 try:
-                    view.refresh(force=True)
+                    view.catch_up()
                 except Exception:  # the store may be gone; the view's own poll catches up later
                     log.warning("could not refresh the store view after a write", exc_info=True)
                 if cleanup is not None:

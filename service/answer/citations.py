@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.embedder import Embedder, Vectors
+from ingest.embedders import Embedder, Vectors
 from ingest.store import StoredChunk
 from service.answer.sentences import Sentence, split, tidy, without_markers
 from service.retrieval.terms import terms

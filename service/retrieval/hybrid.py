@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.embedder import Embedder, Vectors
+from ingest.embedders import Embedder, Vectors
 from ingest.store import ChunkStore, StoredChunk, date_number
 from service.retrieval.catalog import Catalog, version_key
 from service.retrieval.cues import Cues, read_cues

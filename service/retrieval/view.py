@@ -156,8 +156,16 @@ class StoreView:
             except Exception as err:  # the store is down: requests answer 503 and say so
                 log.debug("store poll failed: %s", err)
 
+    def catch_up(self, timeout: float = 60.0) -> None:
+        """Refresh now and return once the lexical index matches the store: what a writer calls before it
+        answers, so a question asked after its reply finds the new passages by their words too. (Without it
+        the reply raced the background rebuild: on a busy machine a question asked at once was answered
+        from the dense half alone, and an uploaded memo was not always the first source.)"""
+        self.refresh(force=True)
+        self.wait_for_lexical(timeout)
+
     def wait_for_lexical(self, timeout: float = 30.0) -> None:
-        """Tests and the admin API: block until the lexical index matches the catalog."""
+        """Block until the rebuild that is running (it loops until it matches the catalog) has finished."""
         thread = self._rebuilding
         if thread is not None:
             thread.join(timeout)

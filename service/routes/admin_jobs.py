@@ -7,28 +7,19 @@ Poll the job for its status, progress and per-file errors (`service.admin.jobs`)
 
 from __future__ import annotations
 
-import functools
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.pipeline import Ingestor
-from ingest.summary import IngestSummary
-from service.admin.auth import AUTH_ERRORS, AdminDep, require_admin
-from service.admin.jobs import Job, TooManyJobs
+from service.admin import AdminError
+from service.admin.ingest_jobs import start_job as queue_job
 from service.admin.paths import PathRefused, resolve_under
-from service.admin.state import AdminError, AdminState, AdminStateDep
-from service.admin.writer import Checkpoints
-from service.deps import get_runtime
-from service.metrics import observe_ingest
+from service.deps import AdminStateDep
+from service.routes.admin_auth import AUTH_ERRORS, AdminDep, require_admin
 from service.schemas import ErrorBody
-
-if TYPE_CHECKING:
-    from service.app import Runtime
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=AUTH_ERRORS
@@ -68,13 +59,7 @@ async def start_job(
         shown, folder = resolve_under(root, body.path)
     except PathRefused as refused:
         raise AdminError(400, str(refused), "bad_path") from None
-    runtime = get_runtime(request)
-    try:
-        job = state.jobs.add(shown, body.prune, root.resolve())
-    except TooManyJobs as error:
-        raise AdminError(409, str(error), "too_many_jobs", {"Retry-After": "30"}) from None
-    task = functools.partial(_run, job, folder, runtime, state)
-    state.writer.submit(task, runtime.view).add_done_callback(job.settle)
+    job = queue_job(state, shown, folder, body.prune)
     log.info("admin %s started %s over %s (prune=%s)", admin.who, job.id, shown, body.prune)
     location = str(request.url_for("get_job", job_id=job.id).path)
     return JSONResponse(job.describe(), status_code=202, headers={"Location": location})
@@ -93,13 +78,3 @@ async def get_job(job_id: str, state: AdminStateDep) -> dict[str, Any]:
     if job is None:
         raise AdminError(404, f"no ingest job {job_id!r} (jobs are kept in memory, the last 50)", "not_found")
     return job.describe()
-
-
-def _run(job: Job, folder: Path, runtime: Runtime, state: AdminState) -> IngestSummary:
-    job.begin()
-    progress = Checkpoints(state.writer.stopping, job)
-    summary = Ingestor(runtime.store, runtime.embedder, state.settings, progress).run(
-        [folder], prune=job.prune
-    )
-    observe_ingest(summary)
-    return summary

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ingest.chroma import StoreUnavailable
+from ingest.store import StoreUnavailable
+from service.deps import runtime_of
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +21,7 @@ async def health() -> dict[str, str]:
 @router.get("/ready", responses={503: {"description": "Model not loaded or store unreachable"}})
 async def ready(request: Request) -> JSONResponse:
     """200 when the model is loaded and the store answers; 503 otherwise."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request.app)
     if runtime is None:
         return JSONResponse({"status": "starting", "detail": "the model is not loaded yet"}, status_code=503)
     try:

@@ -1,4 +1,5 @@
-"""POST /v1/chat/completions and GET /v1/models: accords behind the OpenAI API (see `service.openai_api`).
+"""POST /v1/chat/completions and GET /v1/models: accords behind the OpenAI API
+(the dialect: `service.routes.openai_dialect`).
 
 Streaming uses the OpenAI chunk format (`data: {chunk}` lines, then `data: [DONE]`) through sse-starlette,
 so a disconnecting client cancels the answer exactly as on /chat/stream. The last chunk carries `sources`
@@ -19,11 +20,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ingest.chroma import StoreUnavailable
-from service.conversations import Turn
+from ingest.store import StoreUnavailable
+from service.chat import Delta, Done, Error, Responder, Turn
 from service.deps import ResponderDep
-from service.openai_api import MODEL_ID, OpenAIError, chunk, completion, extras, new_id, parse
-from service.responder import DeltaEvent, DoneEvent, ErrorEvent, Responder
+from service.routes.openai_dialect import MODEL_ID, OpenAIError, chunk, completion, extras, new_id, parse
 from service.schemas import ChatRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -70,12 +70,12 @@ async def _chunks(
     try:
         async with aclosing(responder.events(chat, turns)) as events:
             async for event in events:
-                if isinstance(event, DeltaEvent):
+                if isinstance(event, Delta):
                     yield _data(chunk(ident, model, {"content": event.text}))
-                elif isinstance(event, ErrorEvent):
+                elif isinstance(event, Error):
                     interrupted = True
                     yield _data(chunk(ident, model, {"content": f"\n\n({event.message})\n\n"}))
-                elif isinstance(event, DoneEvent):
+                elif isinstance(event, Done):
                     if interrupted:
                         yield _data(chunk(ident, model, {"content": event.response.answer}))
                     yield _data(chunk(ident, model, {}, finish="stop") | extras(event.response))

@@ -21,8 +21,9 @@ from contextlib import aclosing
 from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from ingest.store import StoreUnavailable
+from service.chat import Delta, Error, Event, Responder, Sources
 from service.deps import ResponderDep
-from service.responder import DeltaEvent, ErrorEvent, Event, Responder, SourcesEvent
 from service.routes.chat import ERRORS, require_json
 from service.schemas import ChatRequest
 
@@ -55,18 +56,16 @@ async def _events(responder: Responder, body: ChatRequest) -> AsyncIterator[Serv
 
 
 def _encode(event: Event) -> ServerSentEvent:
-    if isinstance(event, SourcesEvent):
+    if isinstance(event, Sources):
         return ServerSentEvent(json.dumps([s.model_dump() for s in event.sources]), event="sources")
-    if isinstance(event, DeltaEvent):
+    if isinstance(event, Delta):
         return ServerSentEvent(json.dumps({"text": event.text}), event="delta")
-    if isinstance(event, ErrorEvent):
+    if isinstance(event, Error):
         return ServerSentEvent(json.dumps({"message": event.message}), event="error")
     return ServerSentEvent(event.response.model_dump_json(), event="done")
 
 
 def _message(error: Exception) -> str:
-    from ingest.chroma import StoreUnavailable
-
     if isinstance(error, StoreUnavailable):
         return "The document store is unavailable; try again shortly."
     return "The answer could not be completed."

@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from ingest.embedder import Embedder
-from service.sitekeys import SiteKeyStore
+from ingest.embedders import Embedder
+from service.access.sitekeys import SiteKeyStore
 
 from .pages import host_app
 from .servers import AccordsServer, ServerThread, bind, ingest_corpus, origin_of

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ingest.embedder import Embedder
+from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from service.settings import Settings
 from tests.procs import ACCORDS, accords_env
 

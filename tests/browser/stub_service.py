@@ -1,6 +1,6 @@
 """A scripted stand-in for the accords service, just enough for the widget's browser tests.
 
-It serves ``/widget.js`` from ``service/static/widget.js`` and answers ``/chat/stream`` with
+It serves ``/widget.js`` as the service joins it (``widget_script``) and answers ``/chat/stream`` with
 canned Server-Sent Events chosen by keywords in the question (see ``_script_for``). CORS is
 checked per site key the way the real service does (service/access.py): a preflight is accepted only from an
 origin that some key allows, the POST only from an origin allowed for *its* key.
@@ -17,7 +17,6 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-WIDGET_JS = Path(__file__).resolve().parents[2] / "service" / "static" / "widget.js"
+from service.routes.widget import widget_script
 
 HOSTILE_MARKUP = (
     '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script> '
@@ -235,7 +234,7 @@ def create_app(allowed: Mapping[str, Iterable[str]]) -> Starlette:
 
     async def widget_js(request: Request) -> Response:
         return Response(
-            WIDGET_JS.read_text(encoding="utf-8"),
+            widget_script(),
             media_type="application/javascript",
             headers={"Cache-Control": "no-store"},
         )

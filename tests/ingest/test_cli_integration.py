@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chroma import open_client
-from ingest.runtime import open_store
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, open_client, open_store
 from tests.conftest import SAMPLES
 from tests.procs import run_accords, start_accords, store_settings
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import Embedder
+from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, open_store
 from service.settings import Settings
 from tests.conftest import IngestedCorpus
 from tests.procs import run_accords, start_accords

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.identity import StoreMismatch, suggest_collection
-from ingest.runtime import open_store
+from ingest.store import StoreMismatch, open_store, suggest_collection
 from service.settings import Settings
 from tests.fakes import HashingEmbedder
 

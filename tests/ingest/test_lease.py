@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from ingest import lease
-from ingest.lock import WriterBusy
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, WriterBusy
+from ingest.store import guard as lease
 from service.settings import Settings
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embedder import Embedder, SentenceTransformerEmbedder
-from ingest.onnx_embedder import OnnxEmbedder
-from ingest.onnx_export import cached_model_file
-from ingest.runtime import bundled_embedder
+from ingest.embedders import Embedder, bundled_embedder
+from ingest.embedders.bundled import SentenceTransformerEmbedder
+from ingest.embedders.onnx import OnnxEmbedder
+from ingest.embedders.onnx_export import cached_model_file
 from ingest.settings import StoreSettings
 
 TEXTS = [
@@ -85,7 +85,7 @@ def test_the_onnx_embedder_never_imports_torch(real_embedder: Embedder) -> None:
     """The point of the ONNX runtime: the service process stays free of torch's memory."""
     script = (
         "import sys\n"
-        "from ingest.runtime import bundled_embedder\n"
+        "from ingest.embedders import bundled_embedder\n"
         "from ingest.settings import StoreSettings\n"
         "from service.app import create_app\n"
         "from service.settings import Settings\n"

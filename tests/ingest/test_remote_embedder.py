@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.embedder import EmbeddingsUnavailable
+from ingest.embedders import EmbeddingsUnavailable
+from ingest.embedders.remote import RemoteEmbedder, endpoint_url
+from ingest.embedders.tokens import ESTIMATE_FACTOR, bundled_tokenizer_path, exact_counter, remote_counter
 from ingest.pipeline import Ingestor
-from ingest.remote_embedder import RemoteEmbedder, endpoint_url
-from ingest.runtime import open_store
-from ingest.tokens import ESTIMATE_FACTOR, bundled_tokenizer_path, exact_counter, remote_counter
+from ingest.store import open_store
 from service.settings import Settings
 from tests.chroma_server import free_port
 from tests.conftest import SAMPLES

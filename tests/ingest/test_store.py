@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from ingest.models import Chunk, DocumentRecord
-from ingest.runtime import open_store
-from ingest.store import ChunkStore, StoreMismatch
+from ingest.store import ChunkStore, StoreMismatch, open_store
 from service.settings import Settings
 from tests.fakes import HashingEmbedder
 

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from ingest.runtime import open_store
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, open_store
 from service.retrieval.hybrid import _POOL as DENSE_POOL
 from service.settings import Settings
 from tests.chroma_server import ChromaServer, collection_for
@@ -100,7 +99,7 @@ class Seen:
 def poll(service: Service, index: int, question: str, seen: list[Seen], stop: threading.Event) -> None:
     while not stop.is_set():
         started = time.monotonic()
-        response = service.chat(question, top_k=TOP_K)
+        response = service.chat.engine(question, top_k=TOP_K)
         seen.append(Seen(index, question, started, time.monotonic(), response.status_code, response.json()))
 
 

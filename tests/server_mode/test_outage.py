@@ -36,7 +36,7 @@ def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
 def assert_unavailable(service: Service, since: float) -> float:
     """Both routes refuse with 503 and a JSON reason; returns the seconds from `since` to the answers."""
     ready = service.http.get("/ready")
-    chat = service.chat(QUESTION)
+    chat = service.chat.engine(QUESTION)
     latency = time.monotonic() - since
     assert (ready.status_code, ready.json()["status"]) == (503, "unavailable"), ready.text
     assert chat.status_code == 503 and chat.headers["retry-after"], chat.text
@@ -53,7 +53,7 @@ def wait_answering(service: Service, since: float, timeout: float = 10) -> float
     while time.monotonic() < deadline:
         try:
             ready = service.http.get("/ready", timeout=2).status_code
-            if ready == 200 and service.chat(QUESTION).status_code == 200:
+            if ready == 200 and service.chat.engine(QUESTION).status_code == 200:
                 return time.monotonic() - since
         except httpx.TransportError:
             pass
@@ -70,7 +70,7 @@ def test_a_killed_or_hung_chroma_gives_503_within_a_second_and_the_service_recov
     service = Service(data, tmp_path / "serve.log", {**env, "ACCORDS_CHROMA_TIMEOUT_S": str(TIMEOUT_S)})
     services.append(service)
     service.wait_ready()
-    answer = service.chat(QUESTION)
+    answer = service.chat.engine(QUESTION)
     assert answer.status_code == 200 and answer.json()["found"], answer.text
 
     chroma.kill()
@@ -81,7 +81,7 @@ def test_a_killed_or_hung_chroma_gives_503_within_a_second_and_the_service_recov
     chroma.start()  # same path, same port
     heartbeat = time.monotonic()
     recovered = wait_answering(service, heartbeat)
-    assert service.chat(QUESTION).json()["answer"] == answer.json()["answer"]
+    assert service.chat.engine(QUESTION).json()["answer"] == answer.json()["answer"]
 
     chroma.freeze()
     frozen = time.monotonic()

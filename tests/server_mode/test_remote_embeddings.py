@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ingest.embedders.remote import RemoteEmbedder
 from ingest.pipeline import Ingestor
-from ingest.remote_embedder import RemoteEmbedder
-from ingest.runtime import open_store
+from ingest.store import open_store
 from service.app import create_app
 from tests.conftest import SAMPLES
 from tests.embeddings_server import ScriptedEmbeddings
@@ -44,7 +44,7 @@ def test_ingest_and_answers_through_an_embeddings_server_and_no_mixing_of_models
     service = Service(data, tmp_path / "serve.log", env)
     services.append(service)
     service.wait_ready()
-    body = service.chat("What is the minimum flow at the Keld gauging station?").json()
+    body = service.chat.engine("What is the minimum flow at the Keld gauging station?").json()
     assert body["found"] and "42 cubic metres per second" in body["answer"], body
     assert body["sources"][0]["document_id"] == "northwater-basin-treaty"
     service.stop()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import lease
-from ingest.runtime import open_store
+from ingest.store import guard as lease
+from ingest.store import open_store
 from service.settings import Settings
 from tests.chroma_server import ChromaServer, collection_for
 from tests.embeddings_server import ScriptedEmbeddings

@@ -7,12 +7,14 @@ citation-verbatim property: an extractive answer may choose the wrong sentence, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any, TypeVar
 
 import httpx
 
+from service.chat.evaluation import Outcome, evaluate
 from service.schemas import ChatResponse
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -126,18 +128,24 @@ def verify_chat_responses(client: Client) -> Client:
     return client
 
 
-class CheckedEngine:
-    """Wraps a `ChatEngine` so every answer it gives (as `accords eval` runs it) is checked and recorded."""
+class CheckedResponder:
+    """Wraps a `Responder` so every answer it gives (as `accords eval` runs it) is checked and recorded."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
+    def __init__(self, responder: Any) -> None:
+        self.responder = responder
         self.asked: list[tuple[Any, ChatResponse]] = []
-        answer = engine.chat
+        respond = responder.respond
 
-        def checked(request: Any) -> ChatResponse:
-            response: ChatResponse = answer(request)
+        async def checked(request: Any, history: Any = None) -> ChatResponse:
+            response: ChatResponse = await respond(request, history)
             check_chat_response(response)
             self.asked.append((request, response))
             return response
 
-        engine.chat = checked
+        responder.respond = checked
+
+    def chat(self, request: Any) -> ChatResponse:
+        return asyncio.run(self.responder.respond(request))  # type: ignore[no-any-return]
+
+    def evaluate(self, questions: list[dict[str, Any]], k: int) -> list[Outcome]:
+        return asyncio.run(evaluate(self.responder, questions, k))

@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import SAMPLES

@@ -1,4 +1,4 @@
-"""Who may chat: the CORS, site-key and rate-limit decisions of `service.access`, without a server."""
+"""Who may chat: the CORS, site-key and rate-limit decisions of `service.access.policy`, without a server."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from service.access import AccessPolicy, Caller, Verdict
-from service.ratelimit import RateLimiter
-from service.sitekeys import SiteKeyStore
+from service.access.policy import AccessPolicy, Caller, Verdict
+from service.access.ratelimit import RateLimiter
+from service.access.sitekeys import SiteKeyStore
 
 SITE = "https://site.example"
 OTHER = "https://other.example"

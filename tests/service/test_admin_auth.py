@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.sitekeys import SiteKeyStore
+from service.access.sitekeys import SiteKeyStore
 from tests.service.admin_support import AUTH, TOKEN, assert_error
 
 ROUTES = [

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedder import Embedder, Spans, Vectors
+from ingest.embedders import Embedder, Spans, Vectors
 from service.app import create_app
 from tests.conftest import SAMPLES
 from tests.fakes import HashingEmbedder

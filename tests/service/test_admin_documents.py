@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.lock import writer_lock
+from ingest.store import writer_lock
 from tests.conftest import SAMPLES
 from tests.service.admin_support import AUTH, TOKEN, assert_error, copy_store, ids, upload
 

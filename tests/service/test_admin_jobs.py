@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedder import Spans, Vectors
-from ingest.lock import writer_lock
+from ingest.embedders import Spans, Vectors
+from ingest.store import writer_lock
 from service.admin.jobs import Jobs
 from service.admin.state import AdminState
 from service.app import create_app
@@ -211,7 +211,7 @@ def test_jobs_and_uploads_queue_behind_a_running_job(gated: tuple[TestClient, Ga
     running = admin.get(first, headers=AUTH).json()
     assert running["status"] == "running" and running["progress"]["documents_total"] == 7
     assert admin.get(second, headers=AUTH).json()["status"] == "queued"
-    state: AdminState = admin.app.state.admin  # type: ignore[attr-defined]
+    state: AdminState = admin.app.state.runtime.admin  # type: ignore[attr-defined]
     state.writer.wait_s = 0.2
     late = upload(admin, [("a.md", b"The harbour of Velmora will gain two cranes.")])
     assert_error(late, 409, "writer_busy", "waited 0.2 s")
@@ -242,7 +242,7 @@ def test_stopping_the_service_ends_running_and_queued_jobs(tmp_path: Path, root:
         running, queued = start_job(admin, "samples"), start_job(admin, "samples")
         assert embedder.entered.wait(10)
         threading.Timer(0.3, embedder.gate.set).start()  # the batch in the model finishes, then it stops
-    jobs = app.state.admin.jobs
+        jobs = app.state.runtime.admin.jobs
     first, second = (jobs.get(location.rsplit("/", 1)[1]).describe() for location in (running, queued))
     assert (first["status"], second["status"]) == ("failed", "failed")
     assert "stopped during" in first["error"] and "before the job began" in second["error"]
@@ -251,7 +251,7 @@ def test_stopping_the_service_ends_running_and_queued_jobs(tmp_path: Path, root:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice is per thread on Linux only")
 def test_writes_run_at_a_lower_cpu_priority_than_answers(admin: TestClient) -> None:
-    state: AdminState = admin.app.state.admin  # type: ignore[attr-defined]
+    state: AdminState = admin.app.state.runtime.admin  # type: ignore[attr-defined]
     view = admin.app.state.runtime.view  # type: ignore[attr-defined]
     future = state.writer.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), view)
     assert future.result(10) >= 10 > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())

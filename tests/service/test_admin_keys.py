@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from service import adminkeys
+from service.access import adminkeys
+from service.access.sitekeys import SiteKeyStore
 from service.cli import app
-from service.sitekeys import SiteKeyStore
 from tests.service.conftest import service_settings
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import service.app
+import service.runtime
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from service.cli import app
 from service.settings import Settings
 from tests.fakes import HashingEmbedder
@@ -26,12 +26,12 @@ from tests.service.test_evaluation import METRICS, SAMPLES_QA
 @pytest.fixture
 def run(sample_data: Path, fake: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run `accords ARGS` over the sample store, with the fake embedder instead of the bundled model."""
-    real_open_runtime = service.app.open_runtime
+    real_open_runtime = service.runtime.open_runtime
 
-    def open_runtime(settings: Settings, embedder: Any = None) -> service.app.Runtime:
-        return real_open_runtime(settings, embedder or fake)
+    def open_runtime(settings: Settings, embedder: Any = None, llm: Any = None) -> service.runtime.Runtime:
+        return real_open_runtime(settings, embedder or fake, llm)
 
-    monkeypatch.setattr(service.app, "open_runtime", open_runtime)
+    monkeypatch.setattr(service.runtime, "open_runtime", open_runtime)
 
     def invoke(*args: str, data_dir: Path = sample_data) -> Result:
         settings = service_settings(data_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from service.conversations import Conversations, Turn
+from service.chat.conversations import Conversations, Turn
 
 
 def turn(n: int, documents: tuple[str, ...] = ("doc",)) -> Turn:

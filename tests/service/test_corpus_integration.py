@@ -11,27 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import Embedder
-from service.app import open_runtime
-from service.evaluation import evaluate, load_questions, summarize
+from ingest.embedders import Embedder
+from service.chat.evaluation import load_questions, summarize
+from service.runtime import open_runtime
 from service.schemas import ChatRequest
 from tests.conftest import IngestedCorpus
-from tests.service.checks import CheckedEngine
+from tests.service.checks import CheckedResponder
 from tests.service.conftest import service_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 
 
 @pytest.fixture(scope="module")
-def engine(ingested_corpus: IngestedCorpus, real_embedder: Embedder) -> Iterator[CheckedEngine]:
+def engine(ingested_corpus: IngestedCorpus, real_embedder: Embedder) -> Iterator[CheckedResponder]:
     runtime = open_runtime(service_settings(ingested_corpus.data_dir), real_embedder)
     runtime.view.wait_for_lexical()
-    yield CheckedEngine(runtime.engine)
+    yield CheckedResponder(runtime.responder)
 
 
-def test_the_dev_questions_clear_the_floors(engine: CheckedEngine, shared_corpus: Path) -> None:
+def test_the_dev_questions_clear_the_floors(engine: CheckedResponder, shared_corpus: Path) -> None:
     questions = load_questions(shared_corpus / "dev-qa.jsonl")
-    outcomes = evaluate(engine.engine, questions, k=5)
+    outcomes = engine.evaluate(questions, k=5)
     report = summarize(outcomes)
     misses = [(o.id, o.type, o.answer[:100]) for o in outcomes if o.answerable and not o.answer_hit]
     assert report["evidence_hit_at_k"] >= 0.9, misses
@@ -48,14 +48,14 @@ def test_the_dev_questions_clear_the_floors(engine: CheckedEngine, shared_corpus
         ("What does NAFTA Article 603 say about import and export restrictions?", "ARTICLE 603"),
     ],
 )
-def test_an_article_number_finds_its_article(engine: CheckedEngine, question: str, heading: str) -> None:
-    response = engine.engine.chat(ChatRequest(question=question))
+def test_an_article_number_finds_its_article(engine: CheckedResponder, question: str, heading: str) -> None:
+    response = engine.chat(ChatRequest(question=question))
     assert response.found
     assert heading in (response.sources[0].heading or "")
     assert response.sources[0].document_id == "056-nafta-chapter-06-energy-1992"
 
 
-def test_an_acronym_finds_what_it_stands_for(engine: CheckedEngine) -> None:
-    response = engine.engine.chat(ChatRequest(question="What is PGII?"))
+def test_an_acronym_finds_what_it_stands_for(engine: CheckedResponder) -> None:
+    response = engine.chat(ChatRequest(question="What is PGII?"))
     assert response.found and "Partnership for Global Infrastructure and Investment" in response.answer
     assert "PGII" in response.sources[0].text

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.chroma import StoreUnavailable
-from service.errors import describe_validation
+from ingest.store import StoreUnavailable
+from service.http.errors import describe_validation
 from tests.service.checks import parse_sse
 
 CHAT_PATHS = ["/chat", "/chat/stream"]

@@ -1,4 +1,4 @@
-"""`service.evaluation`: reading a QA file, running it through the /chat code path, and the report."""
+"""`service.chat.evaluation`: reading a QA file, running it through the /chat code path, and the report."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from service.app import open_runtime
-from service.evaluation import EvalFileError, Outcome, evaluate, load_questions, summarize
+from service.chat.evaluation import EvalFileError, Outcome, load_questions, summarize
+from service.runtime import open_runtime
 from tests.fakes import HashingEmbedder
-from tests.service.checks import CheckedEngine
+from tests.service.checks import CheckedResponder
 from tests.service.conftest import service_settings
 
 SAMPLES_QA = Path(__file__).parent / "data" / "samples-qa.jsonl"
@@ -28,9 +28,9 @@ METRICS = {
 
 
 @pytest.fixture
-def engine(sample_data: Path, fake: HashingEmbedder) -> CheckedEngine:
+def engine(sample_data: Path, fake: HashingEmbedder) -> CheckedResponder:
     """The samples' engine, checking (and recording) every answer it gives."""
-    return CheckedEngine(open_runtime(service_settings(sample_data), fake).engine)
+    return CheckedResponder(open_runtime(service_settings(sample_data), fake).responder)
 
 
 def write(tmp_path: Path, *lines: object) -> Path:
@@ -91,9 +91,9 @@ def test_an_unreadable_file_is_an_eval_file_error(tmp_path: Path) -> None:
 # -------------------------------------------------------------------------------------- the run
 
 
-def test_every_question_goes_through_the_chat_code_path(engine: CheckedEngine) -> None:
+def test_every_question_goes_through_the_chat_code_path(engine: CheckedResponder) -> None:
     questions = load_questions(SAMPLES_QA)
-    outcomes = evaluate(engine.engine, questions, k=5)
+    outcomes = engine.evaluate(questions, k=5)
     assert [o.id for o in outcomes] == [q["id"] for q in questions]
     asked = engine.asked
     assert len(asked) == len(questions) + 1  # the follow-up's history is asked first
@@ -103,7 +103,7 @@ def test_every_question_goes_through_the_chat_code_path(engine: CheckedEngine) -
     assert not by_id["s10"].answerable and not by_id["s10"].doc_hit and not by_id["s10"].answer_hit
 
 
-def test_a_follow_up_is_asked_in_the_conversation_of_its_history(engine: CheckedEngine) -> None:
+def test_a_follow_up_is_asked_in_the_conversation_of_its_history(engine: CheckedResponder) -> None:
     item = {
         "id": "f",
         "type": "followup",
@@ -112,7 +112,7 @@ def test_a_follow_up_is_asked_in_the_conversation_of_its_history(engine: Checked
         "doc": "aldermere-tessaly-fisheries-mou",
         "history": [{"question": "What is the herring quota for 2025?"}, {"question": "Who signed it?"}],
     }
-    (outcome,) = evaluate(engine.engine, [item], k=3)
+    (outcome,) = engine.evaluate([item], k=3)
     asked = engine.asked
     assert [request.question for request, _ in asked] == [
         "What is the herring quota for 2025?",
@@ -125,14 +125,14 @@ def test_a_follow_up_is_asked_in_the_conversation_of_its_history(engine: Checked
     assert outcome.answer_hit and "31,500" in outcome.answer
 
 
-def test_hits_are_counted_within_k(engine: CheckedEngine) -> None:
+def test_hits_are_counted_within_k(engine: CheckedResponder) -> None:
     item = {"question": "What is the minimum flow at the Keld gauging station?", "answers": ["42 CUBIC"]}
     wrong_doc = {**item, "doc": "aldermere-coastal-resilience-fact-sheet"}
-    (right,) = evaluate(engine.engine, [{**item, "doc": "northwater-basin-treaty"}], k=1)
+    (right,) = engine.evaluate([{**item, "doc": "northwater-basin-treaty"}], k=1)
     assert (right.doc_hit, right.evidence_hit, right.answer_hit) == (True, True, True)  # case-insensitive
-    (wrong,) = evaluate(engine.engine, [wrong_doc], k=1)
+    (wrong,) = engine.evaluate([wrong_doc], k=1)
     assert (wrong.doc_hit, wrong.evidence_hit) == (False, False)
-    (also,) = evaluate(engine.engine, [{**wrong_doc, "also_docs": ["northwater-basin-treaty"]}], k=1)
+    (also,) = engine.evaluate([{**wrong_doc, "also_docs": ["northwater-basin-treaty"]}], k=1)
     assert also.doc_hit and also.evidence_hit
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.conversations import Turn
-from service.followup import FollowUp, read_follow_up
+from service.chat.conversations import Turn
+from service.chat.followup import FollowUp, read_follow_up
 
 HISTORY = [
     Turn("How much will Canada provide?", "CAD $420 million [1]", ("fact-sheet",), True),

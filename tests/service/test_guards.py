@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from service.guards import OPENAI_PATH, ConcurrencyCap
+from service.http.shedding import OPENAI_PATH, ConcurrencyCap
 from service.settings import Settings
 
 Client = Callable[..., TestClient]

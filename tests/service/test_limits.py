@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from service.limits import BodyLimit
+from service.http.bodylimit import BodyLimit
 from tests.service.test_errors import assert_error
 
 LIMIT = 64 * 1024

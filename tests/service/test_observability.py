@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from ingest.summary import FileOutcome, IngestSummary
-from service import logs, metrics
+from service.http import logs, metrics
 
 Client = Callable[..., TestClient]
 QUESTION = "When does the Northwater Basin Treaty enter into force?"

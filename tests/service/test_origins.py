@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.origins import InvalidOrigin, is_same_origin, normalize_origin, try_normalize
+from service.access.origins import InvalidOrigin, is_same_origin, normalize_origin, try_normalize
 
 
 @pytest.mark.parametrize(

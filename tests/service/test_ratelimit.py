@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.ratelimit import RateLimiter, normalize_rate, optional_rate
+from service.access.ratelimit import RateLimiter, normalize_rate, optional_rate
 from tests.service.conftest import service_settings
 
 

@@ -61,7 +61,7 @@ def test_other_html_gets_a_policy_that_allows_nothing(client: TestClient) -> Non
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
-    from service.headers import STRICT_CSP, SecurityHeaders
+    from service.http.headers import STRICT_CSP, SecurityHeaders
 
     app = FastAPI()
     app.get("/page", response_class=HTMLResponse)(lambda: "<p>hello</p>")

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from service.access import AccessPolicy
-from service.ratelimit import RateLimiter
-from service.siteaccess import SiteAccess
-from service.sitekeys import SiteKeyStore
+from service.access.middleware import SiteAccess
+from service.access.policy import AccessPolicy
+from service.access.ratelimit import RateLimiter
+from service.access.sitekeys import SiteKeyStore
 
 SITE = "https://site.example"
 QUESTION = {"question": "What is the minimum flow at the Keld gauging station?"}
@@ -114,7 +114,8 @@ def test_an_unexpected_error_is_answered_with_cors_headers(
     key = store.create([SITE]).key
     policy = AccessPolicy(store, RateLimiter("off", "9/minute"), require_site_key=False)
     access = Starlette(
-        routes=[Route("/chat", broken, methods=["POST"])], middleware=[Middleware(SiteAccess, policy=policy)]
+        routes=[Route("/chat", broken, methods=["POST"])],
+        middleware=[Middleware(SiteAccess, policy=lambda: policy)],
     )
     with TestClient(access, raise_server_exceptions=False) as client:
         response = client.post("/chat", json=QUESTION, headers=from_site(key))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from service.access.origins import InvalidOrigin
+from service.access.sitekeys import KeyFileError, SiteKeyStore
 from service.cli import app
-from service.origins import InvalidOrigin
-from service.sitekeys import KeyFileError, SiteKeyStore
 from tests.service.conftest import service_settings
 
 

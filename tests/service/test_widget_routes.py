@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,18 +14,17 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import service.app
+import service.routes.widget as widget
+from service.access.sitekeys import SiteKeyStore
 from service.cli import app as cli
-from service.sitekeys import SiteKeyStore
 from tests.service.conftest import service_settings
-
-WIDGET_JS = Path(__file__).resolve().parents[2] / "service" / "static" / "widget.js"
 
 
 def test_widget_js_is_served_with_a_validator(client: TestClient) -> None:
     response = client.get("/widget.js")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/javascript; charset=utf-8"
-    assert response.content == WIDGET_JS.read_bytes()
+    assert response.content == widget.widget_script()
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     etag = response.headers["etag"]
@@ -31,11 +33,45 @@ def test_widget_js_is_served_with_a_validator(client: TestClient) -> None:
 
 
 def test_widget_js_loads_nothing_from_elsewhere() -> None:
-    source = WIDGET_JS.read_text()
+    source = widget.widget_script().decode("utf-8")
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "eval(" not in source
-    assert (
-        "import(" not in source and "https://" not in source.split("*/", 1)[1]
-    )  # no CDN, no fetch elsewhere
+    code = re.sub(r"/\*.*?\*/", "", source, flags=re.DOTALL)  # the embed snippets in comments name https://
+    assert "import(" not in code and "https://" not in code  # no CDN, no fetch elsewhere
+
+
+def test_widget_js_is_the_parts_joined_in_manifest_order_and_rejoined_when_one_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = tmp_path / "widget"
+    shutil.copytree(widget.WIDGET_PARTS, parts)
+    monkeypatch.setattr(widget, "WIDGET_PARTS", parts)
+    names = [line for line in (parts / "parts.txt").read_text().splitlines() if line and line[0] != "#"]
+    assert names[-1] == "embed.js" and sorted(names) == sorted(p.name for p in parts.glob("*.js"))
+
+    first, etag = widget.widget_file()
+    offsets = [first.index(f"\n// ---- {name}\n".encode()) for name in names]
+    assert offsets == sorted(offsets) and first.count(b"\n// ---- ") == len(names)
+    assert first.startswith(b"/*! accords chat widget") and first.endswith(b"})();\n")
+    assert (parts / "sse.js").read_bytes() in first
+    assert widget.widget_file() == (first, etag)  # unchanged parts: the cached join
+
+    (parts / "sse.js").write_text((parts / "sse.js").read_text() + "// edited\n")
+    edited, edited_etag = widget.widget_file()
+    assert b"// edited\n" in edited and edited_etag != etag
+
+    (parts / "parts.txt").write_text("\n".join(["sse.js", "values.js"]) + "\n")
+    reordered = widget.widget_file()[0]
+    assert reordered.index(b"// ---- sse.js") < reordered.index(b"// ---- values.js")
+    assert b"// ---- embed.js" not in reordered
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_widget_js_as_served_parses(tmp_path: Path) -> None:
+    # tests/js/ parses its own join of the parts; this parses the bytes the service actually sends.
+    script = tmp_path / "widget.js"
+    script.write_bytes(widget.widget_script())
+    check = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
 
 
 def test_status_answers_any_origin(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:

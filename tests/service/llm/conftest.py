@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from tests.fakes import HashingEmbedder
 from tests.llm_server import ScriptedLLM
 from tests.service.conftest import service_settings

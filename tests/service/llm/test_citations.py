@@ -9,10 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from ingest.embedder import Embedder
+from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
-from ingest.store import StoredChunk
+from ingest.store import StoredChunk, open_store
 from service.answer.citations import SUPPORT_THRESHOLD, CitationChecker, figures_match, is_claim
 from tests.conftest import SAMPLES
 from tests.fakes import HashingEmbedder

@@ -21,9 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
-from ingest.store import StoredChunk
-from service.llm.untrusted import (
+from ingest.store import StoredChunk, open_store
+from service.chat.llm.untrusted import (
     REMOVED,
     LinkFilter,
     defuse_links,
@@ -131,7 +130,7 @@ def test_the_extractive_answer_quotes_the_instruction_as_data(make_client: Clien
     assert EXFILTRATION.search(answer.answer) is None
 
 
-# ---- the two defences, unit by unit (service.llm.untrusted)
+# ---- the two defences, unit by unit (service.chat.llm.untrusted)
 
 
 def chunk(text: str, url: str | None = None) -> StoredChunk:

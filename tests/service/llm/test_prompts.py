@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from ingest.store import StoredChunk
 from service.app import create_app
-from service.conversations import Turn
-from service.llm.prompts import PromptError, Prompts, quote
+from service.chat.conversations import Turn
+from service.chat.llm.prompts import PromptError, Prompts, quote
 from service.settings import PROMPTS_DIR
 from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings

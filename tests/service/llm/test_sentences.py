@@ -8,7 +8,7 @@ import pytest
 
 from service.answer.sentences import split, tidy, without_markers
 
-WIDGET_SPLIT = re.compile(r"(?<=[.!?])\s+")  # service/static/widget.js, splitSentences
+WIDGET_SPLIT = re.compile(r"(?<=[.!?])\s+")  # service/static/widget/sentences.js, splitSentences
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ citation-verbatim property is asserted on each of them, not only in the tests th
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import pytest
@@ -158,12 +160,12 @@ def test_every_answer_sentence_is_quoted_verbatim_from_what_it_cites(
             assert quote in source["text"]
 
 
-def test_chat_over_http_is_the_engines_answer(client: TestClient) -> None:
-    """/chat, `accords ask` and `accords eval` must give one answer: they share the engine's code path."""
-    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+def test_chat_over_http_is_the_responders_answer(client: TestClient) -> None:
+    """/chat, `accords ask` and `accords eval` must give one answer: they share the responder."""
+    responder = client.app.state.runtime.responder  # type: ignore[attr-defined]
     for question in SAMPLE_QUESTIONS:
         over_http = ask(client, question)
-        direct = engine.chat(ChatRequest(question=question)).model_dump()
+        direct = asyncio.run(responder.respond(ChatRequest(question=question))).model_dump()
         del over_http["conversation_id"], direct["conversation_id"]
         assert over_http == direct, question
 

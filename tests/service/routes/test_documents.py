@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import Ingestor
-from ingest.runtime import open_store
+from ingest.store import open_store
 from service.schemas import DocumentDetail, DocumentSummary
 from tests.fakes import HashingEmbedder
 from tests.service.conftest import SAMPLE_IDS, UNDATED_ID, service_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.chroma import StoreUnavailable
+from ingest.store import StoreUnavailable
 from service.app import create_app
 from tests.fakes import HashingEmbedder
 from tests.service.conftest import free_port, service_settings

@@ -1,0 +1,53 @@
+"""Who may use the service: origins (CORS), site keys, admin keys, rate limits, and the ASGI middleware
+that applies them to the chat routes before any work is done.
+
+Public entry: `open_access(settings)` gives the policy the runtime holds; `access_middleware(provider)`
+the layers that `service.http.install_middleware` puts in place; `keys_app` is `accords keys`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.middleware import Middleware
+
+from service.access.middleware import KEYED_PATHS, OpenAIRateLimit, PolicyProvider, SiteAccess, caller_of
+from service.access.origins import is_same_origin, try_normalize
+from service.access.policy import SITE_KEY_HEADER, AccessPolicy, Caller
+from service.access.ratelimit import RateLimiter
+from service.access.sitekeys import PREFIX as SITE_KEY_PREFIX
+from service.access.sitekeys import KeyFileError, SiteKey, SiteKeyStore
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+
+__all__ = [
+    "KEYED_PATHS",
+    "SITE_KEY_HEADER",
+    "SITE_KEY_PREFIX",
+    "AccessPolicy",
+    "Caller",
+    "KeyFileError",
+    "PolicyProvider",
+    "SiteKey",
+    "SiteKeyStore",
+    "access_middleware",
+    "caller_of",
+    "is_same_origin",
+    "open_access",
+    "try_normalize",
+]
+
+
+def open_access(settings: Settings) -> AccessPolicy:
+    """The keys are read now, at start-up; later changes to the key file are noticed as they happen."""
+    keys = SiteKeyStore(settings.site_keys_path)
+    keys.refresh(force=True)
+    limiter = RateLimiter(settings.rate_limit_ip, settings.site_key_rate)
+    return AccessPolicy(keys, limiter, settings.require_site_key)
+
+
+def access_middleware(policy: PolicyProvider) -> list[Middleware]:
+    """Inner first: the per-IP rate on the keyless OpenAI route, then CORS, site keys and rates on the
+    widget's chat routes (outermost of the two, so even a 413 to an allowed page carries CORS headers)."""
+    return [Middleware(OpenAIRateLimit, policy=policy), Middleware(SiteAccess, policy=policy)]
