@@ -31,6 +31,7 @@ lint: install
 	$(BIN)/ruff check service ingest prompts tests bench
 	$(BIN)/ruff format --check service ingest prompts tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the architecture's contracts (pyproject.toml [tool.importlinter])
 
 test: lint
 	$(BIN)/pytest

@@ -18,7 +18,7 @@ from service.access.cli import keys_app
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.chat.evaluation import Outcome
+    from service.evaluation import Outcome
     from service.schemas import ChatRequest, ChatResponse
 
 app = typer.Typer(
@@ -116,7 +116,7 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run a QA file through the /chat code path and print retrieval and answer metrics."""
-    from service.chat.evaluation import EvalFileError, load_questions, summarize
+    from service.evaluation import EvalFileError, load_questions, summarize
 
     try:
         questions = load_questions(qa_file)
@@ -143,7 +143,7 @@ async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse:
 
 
 async def _evaluate(settings: Settings, questions: list[dict[str, Any]], k: int) -> list[Outcome]:
-    from service.chat.evaluation import evaluate
+    from service.evaluation import evaluate
     from service.runtime import running
 
     async with running(settings) as runtime:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -67,3 +69,10 @@ class HashingEmbedder:
     @property
     def embedded(self) -> int:
         return sum(self.calls)
+
+
+def nearest_chunks(store: Any, vector: Any, limit: int, where: dict[str, Any] | None) -> list[Any]:
+    """The nearest passages with their distances, read the way retrieval reads them (ids, then passages)."""
+    nearest = dict(store.nearest(vector, limit, where))
+    by_id = {chunk.chunk_id: chunk for chunk in store.chunks_by_ids(list(nearest))}
+    return [replace(by_id[cid], distance=distance) for cid, distance in nearest.items() if cid in by_id]

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from ingest.settings import StoreSettings
 from ingest.store.chroma import StoreUnavailable, open_client
-from ingest.store.chunk_store import ChunkStore, StoredChunk, chunk_id, date_number
+from ingest.store.chunk_store import ChunkStore
+from ingest.store.codec import StoredChunk, chunk_id, date_number
 from ingest.store.guard import WriterBusy, writer_lock
 from ingest.store.identity import ModelIdentity, StoreMismatch, suggest_collection
 

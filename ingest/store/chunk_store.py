@@ -13,14 +13,11 @@ when to reload what they derive from the store (the document table and the lexic
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -28,6 +25,14 @@ import numpy as np
 from ingest.embedders import Vectors
 from ingest.models import Chunk, DocumentRecord
 from ingest.store.chroma import StoreUnavailable
+from ingest.store.codec import (
+    StoredChunk,
+    chunk_from_metadata,
+    chunk_id,
+    chunk_metadata,
+    record_from_metadata,
+    record_metadata,
+)
 from ingest.store.identity import ModelIdentity, check_model
 from ingest.store.identity import StoreMismatch as StoreMismatch  # re-exported: callers import it from here
 
@@ -79,39 +84,6 @@ def _transient(err: Exception) -> bool:
     return isinstance(err, InternalError)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredChunk:
-    chunk_id: str
-    doc_id: str
-    version: str
-    seq: int
-    text: str
-    start: int
-    end: int
-    heading: str | None
-    page: int | None
-    title: str
-    date: str | None
-    kind: str | None
-    url: str | None
-    sentences: tuple[tuple[int, int], ...] = ()  # spans relative to `text`
-    sentence_vectors: str = ""  # float16, base64: decoded only for the few chunks an answer uses
-    distance: float | None = None
-
-    def decode_sentence_vectors(self) -> Vectors:
-        raw = np.frombuffer(base64.b64decode(self.sentence_vectors), dtype=np.float16).astype(np.float32)
-        return raw.reshape(len(self.sentences), -1) if self.sentences else raw.reshape(0, 0)
-
-
-def chunk_id(doc_id: str, version: str, seq: int) -> str:
-    return f"{doc_id}#{version[:16]}#{seq:05d}"
-
-
-def date_number(date: str | None) -> int:
-    """YYYYMMDD as an int, because Chroma compares only numbers with $gte/$lte."""
-    return int(date.replace("-", "")) if date else 0
-
-
 class ChunkStore:
     """`model` is the embedding model of the opener; None opens read-only (no vectors compared)."""
 
@@ -145,14 +117,14 @@ class ChunkStore:
         records: dict[str, DocumentRecord] = {}
         for ids, metadatas, _ in self._scan(self._docs, include_documents=False):
             for doc_id, metadata in zip(ids, metadatas, strict=True):
-                records[doc_id] = _record_from_metadata(doc_id, metadata)
+                records[doc_id] = record_from_metadata(doc_id, metadata)
         return records
 
     @_reachable
     def document(self, doc_id: str) -> DocumentRecord | None:
         result = self._docs.get(ids=[doc_id], include=["metadatas"])
         metadatas = result["metadatas"] or []
-        return _record_from_metadata(doc_id, metadatas[0]) if metadatas else None
+        return record_from_metadata(doc_id, metadatas[0]) if metadatas else None
 
     @_reachable
     def document_text(self, doc_id: str) -> str | None:
@@ -185,33 +157,29 @@ class ChunkStore:
                 page["ids"], page["metadatas"] or [], page["documents"] or [], strict=True
             ):
                 if metadata is not None and text is not None:  # see `query`
-                    yield _chunk_from_metadata(cid, metadata, text, None)
+                    yield chunk_from_metadata(cid, metadata, text, None)
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """All chunks, committed or not; callers filter by the document table they hold."""
         for ids, metadatas, documents in self._scan(self._chunks, include_documents=True):
             for cid, metadata, text in zip(ids, metadatas, documents, strict=True):
-                yield _chunk_from_metadata(cid, metadata, text, None)
+                yield chunk_from_metadata(cid, metadata, text, None)
 
     @_reachable
-    def chunks_by_ids(self, ids: Sequence[str], vector: Vectors | None = None) -> list[StoredChunk]:
-        """Chunks by id; with a query `vector`, their `distance` to it is filled in as `query` would."""
+    def chunks_by_ids(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, without their distance to anything (`nearest` and `distances` give those)."""
         if not ids:
             return []
-        include: Any = ["metadatas", "documents"] + (["embeddings"] if vector is not None else [])
-        result = self._chunks.get(ids=list(ids), include=include)
-        embeddings = result["embeddings"] if vector is not None else None
-        chunks = []
-        for index, (cid, metadata, text) in enumerate(
-            zip(result["ids"], result["metadatas"] or [], result["documents"] or [], strict=True)
-        ):
-            if metadata is None or text is None:  # see `query`
-                continue
-            distance = None
-            if embeddings is not None and vector is not None:
-                distance = 1.0 - float(np.dot(np.asarray(embeddings[index], dtype=np.float32), vector))
-            chunks.append(_chunk_from_metadata(cid, metadata, text, distance))
-        return chunks
+        result = self._chunks.get(ids=list(ids), include=["metadatas", "documents"])
+        # A record a writer is deleting meanwhile (an old version) can come back without its metadata
+        # and text, from the embedded store and a server alike: it is invisible anyway, so skip it.
+        return [
+            chunk_from_metadata(cid, metadata, text, None)
+            for cid, metadata, text in zip(
+                result["ids"], result["metadatas"] or [], result["documents"] or [], strict=True
+            )
+            if metadata is not None and text is not None
+        ]
 
     @_reachable
     def nearest(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
@@ -237,28 +205,6 @@ class ChunkStore:
             return {}
         similarity = np.asarray(embeddings, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
         return {cid: 1.0 - float(value) for cid, value in zip(result["ids"], similarity, strict=True)}
-
-    @_reachable
-    def query(self, vector: Vectors, limit: int, where: dict[str, Any] | None) -> list[StoredChunk]:
-        # No count() first: Chroma returns fewer results when it has fewer, and counting cost ~15 ms per
-        # question at 100k chunks.
-        result = self._chunks.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=limit,
-            where=where or None,
-            include=["metadatas", "documents", "distances"],
-        )
-        ids = result["ids"][0]
-        metadatas = (result["metadatas"] or [[]])[0]
-        documents = (result["documents"] or [[]])[0]
-        distances = (result["distances"] or [[]])[0]
-        # A record a writer is deleting meanwhile (an old version) can come back without its metadata
-        # and text, from the embedded store and a server alike: it is invisible anyway, so skip it.
-        return [
-            _chunk_from_metadata(cid, metadata, text, float(distance))
-            for cid, metadata, text, distance in zip(ids, metadatas, documents, distances, strict=True)
-            if metadata is not None and text is not None
-        ]
 
     def _scan(
         self, collection: Collection, include_documents: bool
@@ -289,7 +235,7 @@ class ChunkStore:
                 embeddings=vectors[begin : begin + len(part)],
                 documents=[chunk.text for _, chunk in part],
                 metadatas=[
-                    _chunk_metadata(record, chunk, sentence_vectors[begin + index])
+                    chunk_metadata(record, chunk, sentence_vectors[begin + index])
                     for index, (record, chunk) in enumerate(part)
                 ],
             )
@@ -302,7 +248,7 @@ class ChunkStore:
             ids=[record.doc_id for record, _ in documents],
             embeddings=np.ones((len(documents), 1), dtype=np.float32),
             documents=[text for _, text in documents],
-            metadatas=[_record_metadata(record) for record, _ in documents],
+            metadatas=[record_metadata(record) for record, _ in documents],
         )
         self._bump()
 
@@ -346,77 +292,3 @@ class ChunkStore:
         self._state.upsert(
             ids=["generation"], embeddings=_PLACEHOLDER_VECTOR, metadatas=[{"value": uuid.uuid4().hex}]
         )
-
-
-def _chunk_metadata(record: DocumentRecord, chunk: Chunk, sentence_vectors: Vectors) -> dict[str, str | int]:
-    return {
-        "sentences": json.dumps([list(span) for span in chunk.sentences]),
-        "sentence_vectors": base64.b64encode(sentence_vectors.astype(np.float16).tobytes()).decode("ascii"),
-        "doc_id": record.doc_id,
-        "version": record.version,
-        "seq": chunk.seq,
-        "start": chunk.start,
-        "end": chunk.end,
-        "heading": chunk.heading or "",
-        "page": chunk.page or 0,
-        "title": record.title,
-        "date": record.date or "",
-        "date_num": date_number(record.date),
-        "kind": record.kind or "",
-        "url": record.url or "",
-    }
-
-
-def _chunk_from_metadata(cid: str, metadata: Any, text: str, distance: float | None) -> StoredChunk:
-    return StoredChunk(
-        chunk_id=cid,
-        doc_id=str(metadata["doc_id"]),
-        version=str(metadata["version"]),
-        seq=int(metadata["seq"]),
-        text=text,
-        start=int(metadata["start"]),
-        end=int(metadata["end"]),
-        heading=str(metadata["heading"]) or None,
-        page=int(metadata["page"]) or None,
-        title=str(metadata["title"]),
-        date=str(metadata["date"]) or None,
-        kind=str(metadata["kind"]) or None,
-        url=str(metadata["url"]) or None,
-        sentences=tuple((int(a), int(b)) for a, b in json.loads(str(metadata.get("sentences") or "[]"))),
-        sentence_vectors=str(metadata.get("sentence_vectors") or ""),
-        distance=distance,
-    )
-
-
-def _record_metadata(record: DocumentRecord) -> dict[str, str | int]:
-    return {
-        "version": record.version,
-        "title": record.title,
-        "date": record.date or "",
-        "date_num": date_number(record.date),
-        "kind": record.kind or "",
-        "url": record.url or "",
-        "parties": json.dumps(list(record.parties)),
-        "chunks": record.chunks,
-        "source_path": record.source_path,
-        "format": record.format,
-        "extra": json.dumps(record.extra, sort_keys=True, default=str),
-        "ingested_at": record.ingested_at,
-    }
-
-
-def _record_from_metadata(doc_id: str, metadata: Any) -> DocumentRecord:
-    return DocumentRecord(
-        doc_id=doc_id,
-        version=str(metadata["version"]),
-        title=str(metadata["title"]),
-        date=str(metadata["date"]) or None,
-        kind=str(metadata["kind"]) or None,
-        url=str(metadata["url"]) or None,
-        parties=tuple(json.loads(str(metadata["parties"]))),
-        chunks=int(metadata["chunks"]),
-        source_path=str(metadata["source_path"]),
-        format=str(metadata["format"]),
-        extra=json.loads(str(metadata["extra"])),
-        ingested_at=str(metadata["ingested_at"]),
-    )

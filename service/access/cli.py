@@ -10,14 +10,16 @@ An admin key's secret is printed that once and stored only as a salted hash; `li
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from service.access.sitekeys import KeyFileError, SiteKey, SiteKeyStore
-from service.settings import Settings
+
+if TYPE_CHECKING:  # the settings parse rates with this package's syntax: no import back at run time
+    from service.settings import Settings
 
 keys_app = typer.Typer(
     help="Site keys for the embeddable widget: which origins may embed the chat, at what rate.",
@@ -27,8 +29,7 @@ EXIT_NO_KEY, EXIT_USAGE, EXIT_KEY_FILE = 1, 2, 4
 
 
 def _store(ctx: typer.Context) -> tuple[SiteKeyStore, Settings]:
-    settings = ctx.obj
-    assert isinstance(settings, Settings), "the callback puts the settings in the context"
+    settings = cast("Settings", ctx.obj)  # `accords`'s callback puts the settings in the context
     return SiteKeyStore(settings.site_keys_path), settings
 
 

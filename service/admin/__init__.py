@@ -4,8 +4,26 @@ all written by the service's one writer. Routes (`service.routes.admin_*`) parse
 
 from __future__ import annotations
 
+from service.admin.documents import delete_document, ingest_upload
+from service.admin.ingest_jobs import start_job
 from service.admin.jobs import Job, Jobs, TooManyJobs
+from service.admin.parts import StagedFile
+from service.admin.paths import PathRefused, resolve_under
 from service.admin.state import AdminError, AdminState
 from service.admin.writer import Checkpoints, Writer
 
-__all__ = ["AdminError", "AdminState", "Checkpoints", "Job", "Jobs", "TooManyJobs", "Writer"]
+__all__ = [
+    "AdminError",
+    "AdminState",
+    "Checkpoints",
+    "Job",
+    "Jobs",
+    "PathRefused",
+    "StagedFile",
+    "TooManyJobs",
+    "Writer",
+    "delete_document",
+    "ingest_upload",
+    "resolve_under",
+    "start_job",
+]

@@ -11,13 +11,13 @@ from starlette.middleware import Middleware
 
 from service.http import errors, headers, logs, metrics
 from service.http.bodylimit import BodyLimit
-from service.http.errors import STREAMED_PATHS, ApiError
+from service.http.errors import STREAMED_PATHS, ApiError, describe_validation
 from service.http.shedding import ConcurrencyCap
 
 if TYPE_CHECKING:  # settings import the access package, whose middleware imports this one
     from service.settings import Settings
 
-__all__ = ["ApiError", "install_middleware"]
+__all__ = ["ApiError", "describe_validation", "install_middleware", "metrics"]
 
 
 def install_middleware(app: FastAPI, settings: Settings, access: list[Middleware]) -> None:

@@ -25,9 +25,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service.access.origins import is_same_origin, try_normalize
-from service.access.policy import SITE_KEY_HEADER
-from service.access.sitekeys import PREFIX as SITE_KEY_PREFIX
+from service.access import SITE_KEY_HEADER, SITE_KEY_PREFIX, is_same_origin, try_normalize
 from service.admin import AdminError
 from service.deps import AdminStateDep
 from service.schemas import ErrorBody

@@ -14,9 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from ingest.summary import IngestSummary
-from service.admin import AdminError
-from service.admin.documents import delete_document, ingest_upload
-from service.admin.parts import StagedFile
+from service.admin import AdminError, StagedFile, delete_document, ingest_upload
 from service.deps import AdminStateDep
 from service.routes.admin_auth import AUTH_ERRORS, AdminDep, require_admin
 from service.schemas import ErrorBody

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.admin import AdminError
-from service.admin.ingest_jobs import start_job as queue_job
-from service.admin.paths import PathRefused, resolve_under
+from service.admin import AdminError, PathRefused, resolve_under
+from service.admin import start_job as queue_job
 from service.deps import AdminStateDep
 from service.routes.admin_auth import AUTH_ERRORS, AdminDep, require_admin
 from service.schemas import ErrorBody

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.chat import Turn
-from service.http.errors import describe_validation
+from service.http import describe_validation
 from service.schemas import ChatFilters, ChatRequest, ChatResponse
 
 MODEL_ID = "accords"

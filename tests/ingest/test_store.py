@@ -6,7 +6,7 @@ import pytest
 from ingest.models import Chunk, DocumentRecord
 from ingest.store import ChunkStore, StoreMismatch, open_store
 from service.settings import Settings
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, nearest_chunks
 
 
 def record(doc_id: str = "doc", version: str = "v1" * 8, chunks: int = 2) -> DocumentRecord:
@@ -79,25 +79,25 @@ def test_query_filters_by_metadata(fake_store: ChunkStore, fake_embedder: Hashin
     write(fake_store, fake_embedder, a, ["energy pipelines", "trade"])
     write(fake_store, fake_embedder, b, ["energy export taxes", "other"])
     vector = fake_embedder.embed(["energy"])[0]
-    hits = fake_store.query(vector, 10, {"kind": "agreement-text"})
+    hits = nearest_chunks(fake_store, vector, 10, {"kind": "agreement-text"})
     assert {h.doc_id for h in hits} == {"b"}
-    hits = fake_store.query(vector, 10, {"date_num": {"$gte": 20000101}})
+    hits = nearest_chunks(fake_store, vector, 10, {"date_num": {"$gte": 20000101}})
     assert {h.doc_id for h in hits} == {"a"}
-    top = fake_store.query(vector, 1, None)[0]
+    top = nearest_chunks(fake_store, vector, 1, None)[0]
     assert top.text.startswith("energy") and top.heading == "H" and top.page is None
     assert top.sentences == ((0, len(top.text)),)
     assert np.allclose(top.decode_sentence_vectors()[0], fake_embedder.embed([top.text])[0], atol=1e-2)
     assert np.isclose(top.distance or 0.0, top.distance or 0.0)
 
 
-def test_nearest_and_distances_agree_with_query(
+def test_nearest_and_distances_agree_with_the_passages_read_by_id(
     fake_store: ChunkStore, fake_embedder: HashingEmbedder
 ) -> None:
     a, b = record("a"), replace(record("b"), kind="agreement-text")
     write(fake_store, fake_embedder, a, ["energy pipelines", "trade"])
     write(fake_store, fake_embedder, b, ["energy export taxes", "other"])
     vector = fake_embedder.embed(["energy"])[0]
-    full = fake_store.query(vector, 10, None)
+    full = nearest_chunks(fake_store, vector, 10, None)
     nearest = fake_store.nearest(vector, 10, None)
     assert [cid for cid, _ in nearest] == [c.chunk_id for c in full]
     assert np.allclose([d for _, d in nearest], [c.distance for c in full], atol=1e-4)

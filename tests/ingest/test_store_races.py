@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.models import Chunk, DocumentRecord
 from ingest.store import ChunkStore, StoredChunk, chunk_id
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, nearest_chunks
 
 
 def record(round_: int) -> DocumentRecord:
@@ -63,9 +63,8 @@ def test_reads_during_version_swaps_neither_fail_nor_return_husks(
     def read() -> None:
         while not stop.is_set():
             try:
-                seen.extend(fake_store.query(vector, 40, None))
+                seen.extend(nearest_chunks(fake_store, vector, 40, None))
                 ids = [chunk_id("doc", record(r).version, seq) for r in range(30) for seq in range(20)]
-                seen.extend(fake_store.chunks_by_ids(ids, vector))
                 # The reads retrieval makes: nearest ids, their distances, then the kept passages.
                 nearest = dict(fake_store.nearest(vector, 40, None))
                 nearest.update(fake_store.distances(ids, vector))

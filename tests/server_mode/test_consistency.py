@@ -25,7 +25,7 @@ from service.retrieval.hybrid import _POOL as DENSE_POOL
 from service.settings import Settings
 from tests.chroma_server import ChromaServer, collection_for
 from tests.embeddings_server import ScriptedEmbeddings
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, nearest_chunks
 from tests.server_mode.conftest import MODEL, Service, ingest, stack_env
 
 pytestmark = pytest.mark.slow
@@ -166,7 +166,7 @@ def test_every_process_answers_from_the_new_version_and_never_from_an_uncommitte
 
     # Premise: dense retrieval alone cannot bring the new passage to CODE, so finding it takes BM25.
     vector = HashingEmbedder(int(MODEL.removeprefix("hash-"))).embed([CODE])[0]  # the services' vectors
-    dense = store.query(vector, DENSE_POOL, None)
+    dense = nearest_chunks(store, vector, DENSE_POOL, None)
     assert len(dense) == DENSE_POOL and not any(TOKEN in chunk.text for chunk in dense)
 
     delays: dict[tuple[int, str], float] = {}

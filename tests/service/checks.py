@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from service.chat.evaluation import Outcome, evaluate
+from service.evaluation import Outcome, evaluate
 from service.schemas import ChatResponse
 
 MARKER = re.compile(r"\[(\d+)\]")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.embedders import Embedder
-from service.chat.evaluation import load_questions, summarize
+from service.evaluation import load_questions, summarize
 from service.runtime import open_runtime
 from service.schemas import ChatRequest
 from tests.conftest import IngestedCorpus

@@ -1,4 +1,4 @@
-"""`service.chat.evaluation`: reading a QA file, running it through the /chat code path, and the report."""
+"""`service.evaluation`: reading a QA file, running it through the /chat code path, and the report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.chat.evaluation import EvalFileError, Outcome, load_questions, summarize
+from service.evaluation import EvalFileError, Outcome, load_questions, summarize
 from service.runtime import open_runtime
 from tests.fakes import HashingEmbedder
 from tests.service.checks import CheckedResponder

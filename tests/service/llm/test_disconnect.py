@@ -17,8 +17,8 @@ import pytest
 from service.app import create_app
 from tests.fakes import HashingEmbedder
 from tests.llm_server import ScriptedLLM
-from tests.service.llm.conftest import QUESTION
 from tests.service.conftest import service_settings
+from tests.service.llm.conftest import QUESTION
 from tests.uvicorn_thread import UvicornThread
 
 

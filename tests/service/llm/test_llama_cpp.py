@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
-from tests.service.llm.conftest import QUESTION
 from tests.service.checks import parse_sse
 from tests.service.conftest import free_port
+from tests.service.llm.conftest import QUESTION
 
 pytestmark = pytest.mark.slow
 

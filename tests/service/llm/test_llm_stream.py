@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from service.schemas import ChatResponse
 from tests.llm_server import ScriptedLLM
-from tests.service.llm.conftest import QUESTION
 from tests.service.checks import parse_sse
+from tests.service.llm.conftest import QUESTION
 
 Client = Callable[..., TestClient]
 

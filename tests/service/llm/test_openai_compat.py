@@ -15,8 +15,8 @@ from service.app import create_app
 from service.schemas import Source
 from tests.fakes import HashingEmbedder
 from tests.llm_server import ScriptedLLM
-from tests.service.llm.conftest import QUESTION
 from tests.service.conftest import service_settings
+from tests.service.llm.conftest import QUESTION
 from tests.uvicorn_thread import UvicornThread
 
 Factory = Callable[..., openai.OpenAI]

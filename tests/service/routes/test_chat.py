@@ -7,7 +7,6 @@ citation-verbatim property is asserted on each of them, not only in the tests th
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any
 
 import pytest

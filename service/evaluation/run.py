@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from service.chat.responder import Responder
+from service.chat import Responder
 from service.schemas import ChatRequest, ChatResponse
 
 

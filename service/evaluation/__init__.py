@@ -1,0 +1,8 @@
+"""`accords eval`: questions with known answers run through the responder, as `/chat` answers them, and the
+answers measured (document, evidence and answer hits, refusals, latency), per question type."""
+
+from __future__ import annotations
+
+from service.evaluation.run import EvalFileError, Outcome, evaluate, load_questions, summarize
+
+__all__ = ["EvalFileError", "Outcome", "evaluate", "load_questions", "summarize"]
