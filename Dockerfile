@@ -16,7 +16,7 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 TORCH_INDEX_URL=${TORCH_INDEX_URL} \
     ACCORDS_MODEL_CACHE=/opt/accords-models
 WORKDIR /src
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY docker/install.sh docker/install.sh
 COPY ingest ingest
 COPY service service

@@ -1,6 +1,6 @@
 """Ingest benchmark: the pipeline's throughput against the bare encoder on the same texts, same run.
 
-    .venv/bin/python bench/ingest.py [CORPUS_DIR]
+    .venv/bin/python -m bench.ingest [CORPUS_DIR]
 
 Prints documents, chunks, seconds and chunks/s of a first ingest into a temp dir; the raw throughput of
 the same model encoding exactly the chunk texts the pipeline embedded (the baseline); their ratio
@@ -16,15 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the `ingest`
-# package; the project root must win.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from ingest.chunking import embed_prefix  # noqa: E402
-from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import open_store  # noqa: E402
+from ingest.chunking import embed_prefix
+from ingest.embedders import Embedder, bundled_embedder
+from ingest.pipeline import Ingestor
+from ingest.settings import StoreSettings
+from ingest.store import open_store
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "agreements"
 

@@ -1,6 +1,6 @@
 """/chat latency while the service runs an ingest job (admin API), against idle, in the same run.
 
-    .venv/bin/python bench/ingest_while_serving.py [--corpus DIR] [--questions FILE] [--idle S]
+    .venv/bin/python -m bench.ingest_while_serving [--corpus DIR] [--questions FILE] [--idle S]
                                                    [--clients N] [--rounds R] [--json]
 
 What is measured, and why:
@@ -25,27 +25,22 @@ import argparse
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and bench/ingest.py would shadow `ingest`.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import httpx
+import numpy as np
 
-import httpx  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ingest.embedders import bundled_embedder  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import open_store  # noqa: E402
+from harness import cpu_seconds, serve
+from ingest.embedders import bundled_embedder
+from ingest.pipeline import Ingestor
+from ingest.settings import StoreSettings
+from ingest.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -57,25 +52,10 @@ SAMPLE_QUESTIONS = [
     "When will e-invoicing be interoperable?",
     "What is the herring quota for 2025?",
 ]
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def log(message: str) -> None:
     print(f"[bench/ingest_while_serving] {message}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pids: Sequence[int]) -> tuple[float, float]:
-    """(CPU seconds the machine has been busy, CPU seconds `pids` used), from /proc (Linux)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields)
-    ours = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ours += int(stat[11]) + int(stat[12])  # utime, stime
-    return (user + nice + system + irq + softirq) / _TICK, ours / _TICK
 
 
 class Load:
@@ -170,16 +150,8 @@ def job_runner(admin: httpx.Client, folder: str, jobs: list[dict[str, Any]]) -> 
     return done
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def service(data_dir: Path, ingest_root: Path, log_path: Path) -> Iterator[tuple[str, int]]:
-    """`accords serve` over `data_dir` on a free port of 127.0.0.1: (its URL, its pid)."""
-    port = free_port()
+def service_env(data_dir: Path, ingest_root: Path) -> dict[str, str]:
+    """The service's environment: this one without ACCORDS_*, plus the admin API over `ingest_root`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORDS_")}
     env.update(
         ACCORDS_DATA_DIR=str(data_dir),
@@ -190,28 +162,7 @@ def service(data_dir: Path, ingest_root: Path, log_path: Path) -> Iterator[tuple
         HF_HUB_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
     )
-    command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
-    with log_path.open("w") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, f"accords serve exited: {log_path.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"accords serve not ready: {log_path.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"{url}/ready", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return env
 
 
 def main() -> None:
@@ -241,8 +192,9 @@ def main() -> None:
         for n in range(options.rounds):
             shutil.copytree(options.corpus, work / "root" / f"again-{n}" / options.corpus.name)
 
-        with service(settings.data_dir, work / "root", work / "serve.log") as (url, pid):
-            pids = (os.getpid(), pid)
+        env = service_env(settings.data_dir, work / "root")
+        with serve(work / "serve.log", env, cwd=ROOT) as service:  # `accords serve`, until /ready
+            url, pids = service.url, (os.getpid(), service.pid)
             warm = Load(url, questions, options.clients)
             warm.run_until(lambda: len(warm.samples) + warm.errors >= 20)
             headers = {"Authorization": f"Bearer {TOKEN}"}

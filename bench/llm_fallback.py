@@ -1,8 +1,8 @@
 """LLM fallback benchmark: how fast accords gives up on a language model, over real HTTP.
 
-    .venv/bin/python bench/llm_fallback.py [--runs N]
+    .venv/bin/python -m bench.llm_fallback [--runs N]
 
-Both figures use the scripted OpenAI-compatible server of the tests (tests/llm_server.py) and accords
+Both figures use the scripted OpenAI-compatible server of the tests (harness/llm.py) and accords
 itself under uvicorn on 127.0.0.1, over the bundled samples ingested with the fake embedder (the model
 is not what is measured):
 
@@ -17,25 +17,19 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
+from harness import HashingEmbedder, ScriptedLLM, UvicornThread, disconnect_after_first_delta
+from ingest.pipeline import Ingestor
+from ingest.store import open_store
+from service.app import create_app
+from service.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
-
-import httpx  # noqa: E402
-from tests.service.llm.test_disconnect import disconnect_after_first_delta  # noqa: E402
-
-from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.store import open_store  # noqa: E402
-from service.app import create_app  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from tests.fakes import HashingEmbedder  # noqa: E402
-from tests.llm_server import ScriptedLLM  # noqa: E402
-from tests.uvicorn_thread import UvicornThread  # noqa: E402
-
 QUESTION = "When does the Northwater Basin Treaty enter into force?"
 
 
@@ -55,7 +49,7 @@ def disconnect_to_upstream_close(settings: Settings, embedder: HashingEmbedder, 
     llm.calls.clear()
     llm.closed.clear()
     with UvicornThread(create_app(settings, embedder=embedder)) as accords:
-        left = disconnect_after_first_delta(accords.url)
+        left = disconnect_after_first_delta(accords.url, QUESTION)
         assert llm.closed.wait(10), "the upstream request was never closed"
     (call,) = llm.answers()
     assert call.closed is not None and call.disconnected

@@ -1,6 +1,6 @@
 """Load test: POST /chat at 1, 8 and 32 concurrent clients, with the embedded store and with a Chroma server.
 
-    .venv/bin/python bench/load.py [--corpus DIR] [--questions FILE] [--duration S] [--clients 1,8,32]
+    .venv/bin/python -m bench.load [--corpus DIR] [--questions FILE] [--duration S] [--clients 1,8,32]
                                    [--modes embedded,server] [--max-concurrent N] [--json]
 
 What it does, and why:
@@ -19,45 +19,36 @@ What it does, and why:
   service for the same cores; `others` is how many CPUs other processes kept busy meanwhile, because a
   shared machine's neighbours move every figure.
 
-The helpers for questions, latency figures, answer checks and CPU accounting are `bench/query.py`'s, and
-the Chroma server is `tests/chroma_server.py`'s.
+The service, the Chroma server and the load loop (questions, latency figures, answer checks, CPU
+accounting) are `harness`'s, shared with `bench/query.py` and the tests.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, bench/ comes first on sys.path and bench/ingest.py would shadow the `ingest` package.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-
-import httpx  # noqa: E402
-
-from bench.query import (  # noqa: E402
+from harness import (
+    ChromaServer,
     Latency,
-    free_port,
-    full_answer,
+    chat_load,
+    close_http_clients,
     load_questions,
-    release_store,
+    serve,
     watching_others,
 )
-from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import open_store  # noqa: E402
-from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402
+from ingest.embedders import Embedder, bundled_embedder
+from ingest.pipeline import Ingestor
+from ingest.settings import StoreSettings
+from ingest.store import open_store
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
 WARM_UP_S = 3.0
 MAX_WAIT_S = 5.0  # the longest Retry-After a client honours
@@ -84,84 +75,16 @@ def service_env(data_dir: Path, chroma_url: str | None, cap: int | None) -> dict
     return env
 
 
-@contextmanager
-def serving(
-    data_dir: Path, chroma_url: str | None, cap: int | None, log_path: Path
-) -> Iterator[tuple[str, int]]:
-    """`accords serve` on a free port until GET /ready is 200; yields (url, pid); always stops it."""
-    port = free_port()
-    command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
-    with log_path.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=service_env(data_dir, chroma_url, cap),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while not _ready(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/ready", timeout=2, trust_env=False).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-async def _load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
-    limits = httpx.Limits(max_connections=tally.clients, max_keepalive_connections=tally.clients)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, trust_env=False) as client:
-
-        async def worker(deadline: float) -> None:
-            while time.perf_counter() < deadline:
-                began = time.perf_counter()
-                try:
-                    response = await client.post("/chat", json={"question": tally.next_question(questions)})
-                except httpx.HTTPError as error:
-                    tally.errors += 1
-                    tally.error_kinds[type(error).__name__] += 1
-                    continue
-                if response.status_code != 200:
-                    tally.errors += 1
-                    tally.error_kinds[str(response.status_code)] += 1
-                    wait = float(response.headers.get("retry-after", "1") or 1)
-                    await asyncio.sleep(min(wait, MAX_WAIT_S, max(0.0, deadline - time.perf_counter())))
-                    continue
-                tally.samples.append(time.perf_counter() - began)
-                complete, found = full_answer(response.json())
-                tally.bad += not complete
-                tally.found += found
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(began + duration) for _ in range(tally.clients)))
-        tally.seconds += time.perf_counter() - began
-
-
 def measure(
     url: str, pids: Sequence[int], questions: Sequence[str], clients: Sequence[int], duration: float
 ) -> list[dict[str, Any]]:
     for count in sorted(set(clients)):
-        asyncio.run(_load(url, questions, WARM_UP_S, Latency("warm-up", count)))
+        chat_load(url, questions, WARM_UP_S, Latency("warm-up", count), MAX_WAIT_S)
     rows = []
     for count in clients:
         tally = Latency(f"{count} clients", count)
         with watching_others(tally, pids):
-            asyncio.run(_load(url, questions, duration, tally))
+            chat_load(url, questions, duration, tally, MAX_WAIT_S)
         summary = tally.summary()
         answered = len(tally.samples)
         summary.update(
@@ -193,13 +116,11 @@ def run_mode(
         settings = StoreSettings(data_dir=data_dir, chroma_url=chroma_url)
         log(f"{mode}: ingesting {corpus}")
         summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
-        if server is not None:
-            close_http_clients()
-        else:
-            release_store()
+        close_http_clients()  # the service opens the store next
         pids = [os.getpid()] + ([server.process.pid] if server and server.process else [])
-        with serving(data_dir, chroma_url, args.max_concurrent, work / f"{mode}-service.log") as (url, pid):
-            rows = measure(url, [*pids, pid], questions, args.clients, args.duration)
+        env = service_env(data_dir, chroma_url, args.max_concurrent)
+        with serve(work / f"{mode}-service.log", env, timeout=300, cwd=ROOT) as service:
+            rows = measure(service.url, [*pids, service.pid], questions, args.clients, args.duration)
     finally:
         if server is not None:
             server.kill()

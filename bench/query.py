@@ -1,6 +1,6 @@
 """Query benchmark: /chat over HTTP against a dense-only Chroma search on the same store, in the same run.
 
-    .venv/bin/python bench/query.py [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
+    .venv/bin/python -m bench.query [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
                                     [--skip-synthetic] [--threads N] [--json]
 
 What is measured, and why:
@@ -35,41 +35,41 @@ What is measured, and why:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and its files would shadow the packages
-# of the same name (bench/ingest.py shadows `ingest`); the project root must win.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import numpy as np
+import numpy.typing as npt
 
-import httpx  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-
-from ingest.embedders import Embedder, bundled_embedder  # noqa: E402
-from ingest.models import Chunk, DocumentRecord  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
-from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import open_client, open_store  # noqa: E402
+from harness import (
+    Latency,
+    ServiceProcess,
+    chat_load,
+    close_http_clients,
+    load_questions,
+    stop_process,
+    watching_others,
+)
+from ingest.embedders import Embedder, bundled_embedder
+from ingest.models import Chunk, DocumentRecord
+from ingest.pipeline import Ingestor
+from ingest.settings import StoreSettings
+from ingest.store import open_client, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -94,81 +94,8 @@ class Options:
 # ---- figures ------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Latency:
-    """One measurement, accumulated over its slices: latencies of the requests that succeeded, and the
-    requests that failed (errors) or came back without a full answer (bad)."""
-
-    label: str
-    clients: int
-    seconds: float = 0.0
-    samples: list[float] = field(default_factory=list)  # seconds
-    errors: int = 0
-    error_kinds: Counter[str] = field(default_factory=Counter)  # HTTP status or exception name
-    bad: int = 0
-    found: int = 0
-    others_cpu_s: float = 0.0  # CPU time other processes of this machine took meanwhile
-    turn: Iterator[int] = field(default_factory=itertools.count)  # which question comes next
-
-    def next_question(self, questions: Sequence[str]) -> str:
-        return questions[next(self.turn) % len(questions)]
-
-    def percentile_ms(self, q: float) -> float:
-        return float(np.percentile(self.samples, q)) * 1000 if self.samples else float("nan")
-
-    def summary(self) -> dict[str, Any]:
-        requests = len(self.samples) + self.errors
-        return {
-            "label": self.label,
-            "clients": self.clients,
-            "requests": requests,
-            "seconds": round(self.seconds, 2),
-            "throughput_rps": round(requests / self.seconds, 1) if self.seconds else 0.0,
-            "p50_ms": round(self.percentile_ms(50), 2),
-            "p95_ms": round(self.percentile_ms(95), 2),
-            "p99_ms": round(self.percentile_ms(99), 2),
-            "mean_ms": round(float(np.mean(self.samples)) * 1000, 2) if self.samples else float("nan"),
-            "errors": self.errors,
-            "error_kinds": dict(self.error_kinds),
-            "bad": self.bad,
-            "found": self.found,
-            "others_cpus": round(self.others_cpu_s / self.seconds, 2) if self.seconds else 0.0,
-        }
-
-
 def log(message: str) -> None:
     print(f"[bench/query] {message}", file=sys.stderr, flush=True)
-
-
-def load_questions(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip()]
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pids: Sequence[int]) -> tuple[float, float]:
-    """(CPU seconds the whole machine has been busy, CPU seconds `pids` used), from /proc (Linux)."""
-    user, nice, system, _idle, _iowait, irq, softirq = (
-        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
-    )
-    ours = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ours += int(fields[11]) + int(fields[12])  # utime, stime
-    return (user + nice + system + irq + softirq) / _TICK, ours / _TICK
-
-
-@contextmanager
-def watching_others(tally: Latency, pids: Sequence[int]) -> Iterator[None]:
-    """Adds to `tally` the CPU time processes other than `pids` took during the block: other people's
-    builds and tests on a shared machine slow every figure down, and this says by how much they ran."""
-    busy, ours = _cpu_seconds(pids)
-    yield
-    busy_after, ours_after = _cpu_seconds(pids)
-    tally.others_cpu_s += max(0.0, (busy_after - busy) - (ours_after - ours))
 
 
 # ---- the baseline: embed + Chroma top-5, in a process of its own -------------------------------
@@ -212,7 +139,7 @@ class DenseBaseline:
     """This side of `baseline_worker`: starts it, asks for timed runs, keeps the timings."""
 
     def __init__(self, data_dir: Path, log_path: Path, options: Options) -> None:
-        command = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", str(data_dir)]
+        command = [sys.executable, "-m", "bench.query", "--baseline-worker", str(data_dir)]
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             command,
@@ -261,7 +188,7 @@ class DenseBaseline:
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
-        _stop(self.process)
+        stop_process(self.process, timeout=20)
         self._log.close()
 
 
@@ -272,13 +199,6 @@ def dense_baseline(data_dir: Path, log_path: Path, options: Options) -> Iterator
         yield baseline
     finally:
         baseline.close()
-
-
-def release_store() -> None:
-    """Close this process's Chroma clients (and so flush what they wrote)."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()
 
 
 # ---- the service as a subprocess ----------------------------------------------------------------
@@ -316,10 +236,13 @@ class MemorySampler:
 
 @dataclass(slots=True)
 class Service:
-    process: subprocess.Popen[bytes]
-    url: str
+    process: ServiceProcess
     startup_s: float
     memory: MemorySampler
+
+    @property
+    def url(self) -> str:
+        return self.process.url
 
     def memory_mb(self) -> dict[str, float]:
         now = self.memory.status_kb()
@@ -328,12 +251,6 @@ class Service:
             "rss_peak_sampled_mb": round(max(self.memory.peak_kb, now.get("VmRSS", 0)) / 1000, 1),
             "vm_hwm_mb": round(now.get("VmHWM", 0) / 1000, 1),
         }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def service_env(data_dir: Path, threads: int | None) -> dict[str, str]:
@@ -359,99 +276,15 @@ def running_service(
     data_dir: Path, log_path: Path, threads: int | None, timeout: float = 900
 ) -> Iterator[Service]:
     """`accords serve` on a free port; yields once GET /ready answers 200; always stops it."""
-    port = free_port()
-    command = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)]
-    with log_path.open("wb") as output:
-        began = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=service_env(data_dir, threads),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    with ServiceProcess(log_path, service_env(data_dir, threads), cwd=ROOT) as process:
         memory = MemorySampler(process.pid)
         try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_ready(process, url, log_path, began + timeout)
-            yield Service(process, url, time.perf_counter() - began, memory)
+            yield Service(process, process.wait_ready(timeout), memory)
         finally:
             memory.stop()
-            _stop(process)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path, deadline: float) -> None:
-    with httpx.Client(base_url=url, timeout=5) as client:
-        while time.perf_counter() < deadline:
-            if process.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the service exited with {process.returncode}:\n{tail}")
-            try:
-                if client.get("/ready").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-    raise RuntimeError("the service did not become ready in time")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-# ---- load: concurrent clients over HTTP ---------------------------------------------------------
-
-
-def full_answer(body: Any) -> tuple[bool, bool]:
-    """(complete, found): an answer and `found`; a found answer also cites sources it lists."""
-    if not isinstance(body, dict) or not isinstance(body.get("found"), bool):
-        return False, False
-    answer, found = body.get("answer"), body["found"]
-    if not isinstance(answer, str) or not answer.strip():
-        return False, found
-    if found and not (body.get("sources") and body.get("sentences") and re.search(r"\[\d+\]", answer)):
-        return False, found
-    return True, found
-
-
-def chat_load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
-    asyncio.run(_chat_load(url, questions, duration, tally))
-
-
-async def _chat_load(url: str, questions: Sequence[str], duration: float, tally: Latency) -> None:
-    """`tally.clients` workers, each posting the next question as soon as its last answer arrived."""
-    limits = httpx.Limits(max_connections=tally.clients, max_keepalive_connections=tally.clients)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-
-        async def worker(deadline: float) -> None:
-            while time.perf_counter() < deadline:
-                question = tally.next_question(questions)
-                began = time.perf_counter()
-                try:
-                    response = await client.post("/chat", json={"question": question})
-                except httpx.HTTPError as error:
-                    tally.errors += 1
-                    tally.error_kinds[type(error).__name__] += 1
-                    continue
-                elapsed = time.perf_counter() - began
-                if response.status_code != 200:
-                    tally.errors += 1
-                    tally.error_kinds[str(response.status_code)] += 1
-                    continue
-                tally.samples.append(elapsed)
-                complete, found = full_answer(response.json())
-                tally.bad += not complete
-                tally.found += found
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(began + duration) for _ in range(tally.clients)))
-        tally.seconds += time.perf_counter() - began
+# ---- load: concurrent clients over HTTP (harness.chat_load) --------------------------------------
 
 
 def chat_label(clients: int) -> str:
@@ -592,7 +425,7 @@ def build_synthetic(settings: StoreSettings, embedder: Embedder, total: int) -> 
         "write_seconds": round(write_seconds, 1),
         "store_mb": round(_folder_bytes(settings.data_dir) / 1e6, 1),
     }
-    release_store()
+    close_http_clients()
     return figures
 
 
@@ -634,7 +467,7 @@ def phase_real(
     settings = StoreSettings(data_dir=work / "real")
     log(f"real: ingesting {corpus}")
     summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
-    release_store()
+    close_http_clients()
     figures = {
         "documents": summary.count("added"),
         "chunks": summary.chunks_written,

@@ -1,6 +1,6 @@
 """What a commit costs each service process: the catalog reload and the lexical index rebuild.
 
-    .venv/bin/python bench/refresh.py [--passages 1000 5000 10000] [--embedded]
+    .venv/bin/python -m bench.refresh [--passages 1000 5000 10000] [--embedded]
 
 Every process re-reads the store's generation at most every ACCORDS_REFRESH_INTERVAL_S (1 s); when it
 changed, it reloads the document catalog (answers switch to the new version at once) and rebuilds the
@@ -14,22 +14,17 @@ the embedded store with --embedded). Not a test: prints one line per size.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from ingest.models import Chunk, DocumentRecord  # noqa: E402
-from ingest.store import ChunkStore, open_store  # noqa: E402
-from service.retrieval.view import StoreView  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from tests.chroma_server import ChromaServer, close_http_clients  # noqa: E402
-from tests.fakes import HashingEmbedder  # noqa: E402
+from harness import ChromaServer, HashingEmbedder, close_http_clients
+from ingest.models import Chunk, DocumentRecord
+from ingest.store import ChunkStore, open_store
+from service.retrieval.view import StoreView
+from service.settings import Settings
 
 WORDS = "parties agree cooperate ports customs energy grids fisheries quota tonnes committee review".split()
 PER_DOCUMENT, SENTENCES, DIMENSION = 20, 5, 384

@@ -26,8 +26,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir "$work/src"
-cp -R "$source_dir/pyproject.toml" "$source_dir/README.md" "$source_dir/service" "$source_dir/ingest" \
-    "$source_dir/prompts" "$work/src/"
+cp -R "$source_dir/pyproject.toml" "$source_dir/README.md" "$source_dir/LICENSE" "$source_dir/service" \
+    "$source_dir/ingest" "$source_dir/prompts" "$work/src/"
 "$python" -m venv "$venv"
 pip="$venv/bin/python -m pip"
 # ensurepip's pip 23 ignores extras spelt with "_" (jusText's lxml[html_clean]): upgrade it first.
@@ -49,18 +49,21 @@ cd "$work"  # not the source tree: the check must import the installed package
 from pathlib import Path
 
 import service
-from service.llm.prompts import Prompts
+from service.answer.model import MODEL_FILE, AnswerModel
+from service.chat.llm.prompts import Prompts
+from service.routes.widget import widget_script
 from service.routes.apidocs import ASSET_NAMES, ASSETS
 from service.settings import PROMPTS_DIR
 
 assert "site-packages" in service.__file__, f"accords imported from {service.__file__}, not the wheel"
 assert "site-packages" in str(PROMPTS_DIR), f"prompts found at {PROMPTS_DIR}, not in the wheel"
 Prompts.load(PROMPTS_DIR)
-assert (Path(service.__file__).parent / "static" / "widget.js").is_file()
+assert widget_script().startswith(b"/*!"), "the widget's parts are not in the wheel"
+AnswerModel.load(MODEL_FILE)  # the fitted answer model ships in the wheel
 assert all((ASSETS / name).is_file() for name in ASSET_NAMES)
 print(f"accords installed in {Path(service.__file__).parent}")
 PY
 
 if [ -n "${ACCORDS_MODEL_CACHE:-}" ]; then
-    HF_HUB_OFFLINE=1 "$venv/bin/python" -c 'import os, pathlib; from ingest.onnx_export import cached_model_file; print("model exported to", cached_model_file(pathlib.Path(os.environ["ACCORDS_MODEL_CACHE"])))'
+    HF_HUB_OFFLINE=1 "$venv/bin/python" -c 'import os, pathlib; from ingest.embedders.onnx_export import cached_model_file; print("model exported to", cached_model_file(pathlib.Path(os.environ["ACCORDS_MODEL_CACHE"])))'
 fi

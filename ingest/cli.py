@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ingest.discovery import UsageError
 from ingest.embedders import EmbeddingsUnavailable, open_embedder
+from ingest.models import DocumentRecord
 from ingest.pipeline import Ingestor
 from ingest.progress import TerminalProgress
 from ingest.settings import StoreSettings
@@ -112,15 +114,31 @@ def docs_command(
     if as_json:
         typer.echo(json.dumps([record.public() for record in records], indent=2))
         return
-    table = Table("id", "title", "date", "kind", "chunks", "content hash", box=None)
+    _print_documents(records, Console())
+
+
+def _print_documents(records: list[DocumentRecord], console: Console) -> None:
+    """One line per document. Ids are printed whole, whatever the width: a user copies them into
+    commands and filters. The title gives way (cut with "…"); the console widens when even that is not
+    enough (a terminal then wraps the line, a pipe keeps it)."""
+    id_width = max((cell_len(record.doc_id) for record in records), default=2)
+    kind_width = max((cell_len(record.kind or "") for record in records), default=4)
+    others = id_width + 10 + max(kind_width, 4) + 6 + 12 + 2 * 6  # date, kind, chunks, hash, padding
+    title_width = max(20, min(60, console.width - others))
+    table = Table(box=None)
+    table.add_column("id", no_wrap=True, min_width=id_width)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=title_width)
+    for name in ("date", "kind", "chunks", "content hash"):
+        table.add_column(name, no_wrap=True)
     for record in records:
         table.add_row(
-            record.doc_id,
-            record.title[:60],
+            escape(record.doc_id),
+            escape(record.title),
             record.date or "",
-            record.kind or "",
+            escape(record.kind or ""),
             str(record.chunks),
             record.version[:12],
         )
-    Console().print(table)
-    Console().print(f"{len(records)} documents")
+    console.width = max(console.width, others + title_width)
+    console.print(table, highlight=False)
+    console.print(f"{len(records)} documents", highlight=False)

@@ -3,13 +3,16 @@
 The id of a file found in a folder is its path relative to that folder without the suffix, so the
 same corpus ingested from another machine or checkout yields the same ids; a file named directly gets
 its stem. Hidden files and folder-description files (README, INDEX) are ignored; symlinks are
-followed only when they stay inside the folders named on the command line.
+followed only when they stay inside the folders named on the command line. Only regular files are
+candidates: a FIFO, socket or device is reported as skipped, since reading a FIFO blocks forever (the
+loaders refuse them too, for a file swapped after this check).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,32 @@ class UsageError(ValueError):
     """The command line names something that cannot be ingested at all (exit code 2)."""
 
 
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def irregular_kind(mode: int) -> str | None:
+    """None for a regular file, else what the `st_mode` says it is ("a named pipe (FIFO)", ...)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "a special file")
+
+
+def _irregular(path: Path) -> str | None:
+    """Why `path` (symlinks followed) is not a file to read, or None; a file gone by now is the
+    loader's to report."""
+    try:
+        kind = irregular_kind(path.stat().st_mode)
+    except OSError:
+        return None
+    return f"not a regular file: {kind}" if kind else None
+
+
 def discover(paths: Sequence[Path], excludes: Iterable[str]) -> Discovery:
     patterns = tuple(excludes)
     found = Discovery()
@@ -51,6 +80,8 @@ def discover(paths: Sequence[Path], excludes: Iterable[str]) -> Discovery:
     for path in paths:
         if path.is_dir():
             _walk(path, path.resolve(), roots, patterns, found)
+        elif reason := _irregular(path):
+            found.skipped.append((path, reason))
         else:
             found.candidates.append(Candidate(path=path, path_id=path.stem, root=None))
     return found
@@ -82,5 +113,8 @@ def _walk(folder: Path, root: Path, roots: list[Path], patterns: tuple[str, ...]
                 if not any(target.is_relative_to(allowed) for allowed in roots):
                     found.skipped.append((file_path, f"symlink leads outside the given folders ({target})"))
                     continue
+            if reason := _irregular(file_path):
+                found.skipped.append((file_path, reason))
+                continue
             relative = file_path.relative_to(folder).with_suffix("")
             found.candidates.append(Candidate(path=file_path, path_id=relative.as_posix(), root=root))

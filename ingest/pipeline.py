@@ -4,6 +4,9 @@ Unchanged documents cost one hash and no write. Changed ones are chunked, embedd
 span documents (the model is the bottleneck and likes full batches), written, committed and their old
 versions dropped, in the order `store.py` explains. Chunks already written for the same version by an
 interrupted run are reused rather than embedded again.
+A file that fails to load (unparseable, over a budget, no text found) leaves its stored document as it
+was, even with --prune: a hostile or damaged new version must not cost the good old one. Only a file
+known to be empty (`EmptyDocument`: zero bytes, or whitespace once decoded) removes it.
 """
 
 from __future__ import annotations
@@ -94,12 +97,13 @@ class Ingestor:
         versions = _versions_by_document(inventory)
         self._progress.start(len(found.candidates))
         seen: dict[str, str] = {}
+        kept: set[str] = set()  # stored documents whose file failed to load this run
         batch: list[_Pending] = []
         # Store writes go to one background thread so they overlap the next batch's embedding (they
         # wait on disk more than on the CPU); one write in flight at a time keeps them in order.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accords-writer") as writer:
             in_flight: Future[None] | None = None
-            planned = self._plan(found.candidates, committed, versions, seen, summary)
+            planned = self._plan(found.candidates, committed, versions, seen, kept, summary)
             for pending in _read_ahead(planned, _PLAN_AHEAD):
                 batch.append(pending)
                 if sum(len(p.missing) for p in batch) >= self._settings.embed_batch_size * _BATCHES_PER_CALL:
@@ -109,8 +113,8 @@ class Ingestor:
             if in_flight is not None:
                 in_flight.result()
         if prune:
-            self._prune(found.roots, committed, seen, summary)
-        summary.orphans_removed = self._collect_garbage(inventory)
+            self._prune(found.roots, committed, {*seen, *kept}, summary)
+        summary.orphans_removed = self._collect_garbage(inventory, committed)
         summary.seconds = time.monotonic() - began
         return summary
 
@@ -120,6 +124,7 @@ class Ingestor:
         committed: dict[str, DocumentRecord],
         versions: dict[str, dict[str, set[str]]],
         seen: dict[str, str],
+        kept: set[str],
         summary: IngestSummary,
     ) -> Iterator[_Pending]:
         for candidate in candidates:
@@ -132,6 +137,8 @@ class Ingestor:
                 outcome.reason = str(err)
                 if isinstance(err, EmptyDocument):
                     self._drop_emptied(candidate.path_id, committed, summary, outcome)
+                else:
+                    self._keep_stored(candidate, committed, kept, outcome)
                 self._progress.advance(1, 0)
                 continue
             outcome.doc_id = record.doc_id
@@ -222,29 +229,46 @@ class Ingestor:
             outcome.doc_id = doc_id
             outcome.reason = f"{outcome.reason}; removed from the store"
 
+    @staticmethod
+    def _keep_stored(
+        candidate: Candidate, committed: dict[str, DocumentRecord], kept: set[str], outcome: FileOutcome
+    ) -> None:
+        """Say so when a file that failed to load has a stored version, and keep that from --prune."""
+        source = candidate.source or str(candidate.path.resolve())
+        ids = [
+            doc_id
+            for doc_id, rec in committed.items()
+            if rec.source_path == source or doc_id == candidate.path_id
+        ]
+        if ids:
+            kept.update(ids)
+            outcome.doc_id = ids[0]
+            outcome.reason = f"{outcome.reason}; the stored version is kept"
+
     def _prune(
         self,
         roots: list[Path],
         committed: dict[str, DocumentRecord],
-        seen: dict[str, str],
+        present: set[str],
         summary: IngestSummary,
     ) -> None:
         for doc_id, record in committed.items():
-            if doc_id in seen or doc_id in summary.emptied:
+            if doc_id in present or doc_id in summary.emptied:
                 continue
             if any(Path(record.source_path).is_relative_to(root) for root in roots):
                 self._store.forget_document(doc_id)
                 summary.pruned.append(doc_id)
 
-    def _collect_garbage(self, inventory: dict[tuple[str, str], set[str]]) -> int:
-        """Delete chunks from before this run that no committed version claims (crash leftovers)."""
-        committed = {doc_id: record.version for doc_id, record in self._store.documents().items()}
-        orphans = [
-            cid
-            for (doc_id, version), ids in inventory.items()
-            if committed.get(doc_id) != version
-            for cid in ids
-        ]
+    def _collect_garbage(
+        self, inventory: dict[tuple[str, str], set[str]], before: dict[str, DocumentRecord]
+    ) -> int:
+        """Delete chunks from before this run that no committed version claims (crash leftovers).
+
+        A version committed when the run began was not an orphan: if it is gone now, an update or a
+        deletion of this run removed it, and it is not counted."""
+        claimed = {(doc_id, record.version) for doc_id, record in self._store.documents().items()}
+        claimed |= {(doc_id, record.version) for doc_id, record in before.items()}
+        orphans = [cid for key, ids in inventory.items() if key not in claimed for cid in ids]
         self._store.delete_chunks(orphans)
         return len(orphans)
 

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 
 from ingest.embedders import Embedder
 from service import __version__, deps
-from service.access import AccessPolicy, access_middleware
+from service.access import AccessPolicy, AdminGate, access_middleware
 from service.http import install_middleware
-from service.routes import ROUTERS
+from service.routes import ROUTERS, chat_paths, routes_of
 from service.runtime import running
 from service.settings import Settings
 
@@ -49,7 +49,15 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         runtime = deps.runtime_of(app)
         return runtime.access if runtime is not None else None
 
-    install_middleware(app, settings, access=access_middleware(policy))
+    def gate() -> AdminGate | None:
+        runtime = deps.runtime_of(app)
+        return runtime.admin.gate if runtime is not None else None
+
+    routes = routes_of(ROUTERS)
+    chat = chat_paths(routes)  # one list for the access rules and the cap
+    install_middleware(
+        app, settings, access=access_middleware(policy, chat, gate), chat_paths=chat, routes=routes
+    )
     for router in ROUTERS:
         app.include_router(router)
     return app

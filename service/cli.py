@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,8 +32,22 @@ app = typer.Typer(
 EXIT_STORE = 4
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from service import __version__
+
+        typer.echo(f"accords {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _configure(ctx: typer.Context) -> None:
+def _configure(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
     if ctx.obj is None:  # tests pass their own settings through CliRunner(obj=...)
         ctx.obj = Settings()
 
@@ -59,11 +74,11 @@ def serve(
     import uvicorn
 
     from service.app import create_app
-    from service.http import logs
+    from service.http import SERVER_LIMITS, logs
 
     settings = _settings(ctx)
-    logs.configure(settings.log_level, settings.log_format)  # JSON lines with the request id
-    uvicorn.run(
+    logs.configure(settings.log_level, settings.log_format)  # text on a terminal, else JSON lines
+    config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
@@ -72,7 +87,24 @@ def serve(
         # X-Forwarded-For is believed only from ACCORDS_TRUSTED_PROXIES (the per-IP rate limits use it).
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
+        **SERVER_LIMITS,  # h11, whose request head is bounded (64 KiB); httptools takes any size
     )
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and not self.should_exit:  # model loaded, port bound: say where to go
+                typer.echo(serving_message(config.host, config.port))
+
+    Server(config).run()
+
+
+def serving_message(host: str, port: int) -> str:
+    """The line `accords serve` prints on stdout once it answers (its logs go to stderr)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    where = f"{base} (all interfaces)" if shown != host else base
+    return f"accords is serving on {where} — demo: {base}/demo, API docs: {base}/docs, API: POST {base}/chat"
 
 
 @app.command()
@@ -92,20 +124,51 @@ def ask(
     except ValidationError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(2) from None
+    settings = _settings(ctx)
     try:
-        response = asyncio.run(_ask(_settings(ctx), request))
+        response = asyncio.run(_ask(settings, request))
     except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_STORE) from None
+    if response is None:
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error:[/red] no documents in the store ({escape(str(settings.data_dir))}): add some "
+            "first with `accords ingest PATH`, e.g. `accords ingest samples`",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_STORE)
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
     console = Console(soft_wrap=True)  # one source a line, quotes unbroken, whatever the width
     console.print(response.answer, highlight=False, markup=False)  # quotes may hold "[sic]", "[/]"
-    for source in response.sources:
-        details = ", ".join(part for part in (source.date, source.url) if part)
-        line = f"[{source.id}] {source.title}" + (f" ({details})" if details else "")
+    for line in source_lines(response):
         console.print(line, highlight=False, markup=False)
+
+
+def source_lines(response: ChatResponse) -> list[str]:
+    """One line per cited document, with every [n] of it the answer uses: "[1][3] Title (date, url)".
+
+    The numbers are the answer's own; sources the answer does not cite are left out (`--json` has them all),
+    and passages of one document share its line. A refusal cites nothing: its closest documents are listed
+    under "Closest passages (not cited):", without numbers.
+    """
+    cited = {n for sentence in response.sentences for n in sentence.sources}
+    if not cited:
+        closest = dict.fromkeys(
+            (s.title, ", ".join(part for part in (s.date, s.url) if part)) for s in response.sources
+        )
+        lines = [f"- {title}" + (f" ({details})" if details else "") for title, details in closest]
+        return ["Closest passages (not cited):", *lines] if lines else []
+    sources = [source for source in response.sources if source.id in cited]
+    numbers: dict[tuple[str, str, str | None, str | None], list[int]] = {}
+    for source in sorted(sources, key=lambda source: source.id):
+        numbers.setdefault((source.document_id, source.title, source.date, source.url), []).append(source.id)
+    lines = []
+    for (_, title, date, url), ids in numbers.items():
+        details = ", ".join(part for part in (date, url) if part)
+        lines.append("".join(f"[{n}]" for n in ids) + f" {title}" + (f" ({details})" if details else ""))
+    return lines
 
 
 @app.command("eval")
@@ -113,14 +176,30 @@ def evaluate_command(
     ctx: typer.Context,
     qa_file: Annotated[Path, typer.Argument(help="QA file, one JSON object a line (dev-qa.jsonl format).")],
     k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds",
+            min=0,
+            max=20,
+            help="Cross-validate: fit the answer model on the file's other folds (by document) for each "
+            "fold, instead of answering with the shipped model.",
+        ),
+    ] = 0,
+    fail_under: Annotated[
+        float | None, typer.Option("--fail-under", min=0, max=1, help="Exit 1 if answer_hit is below this.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run a QA file through the /chat code path and print retrieval and answer metrics."""
+    """Run a QA file through the /chat code path and print retrieval and answer metrics, and every miss."""
     from service.evaluation import EvalFileError, load_questions, summarize
 
     try:
         questions = load_questions(qa_file)
-        outcomes = asyncio.run(_evaluate(_settings(ctx), questions, k))
+        if folds:
+            outcomes = _cross_validate(_settings(ctx), questions, k, folds)
+        else:
+            outcomes = asyncio.run(_evaluate(_settings(ctx), questions, k))
     except EvalFileError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
@@ -131,14 +210,91 @@ def evaluate_command(
     if as_json:
         report["questions_detail"] = [_as_dict(o) for o in outcomes]
         typer.echo(json.dumps(report, indent=2))
-        return
-    _print_report(report)
+    else:
+        _print_report(report)
+        _print_misses(outcomes)
+    if fail_under is not None and (report["answer_hit"] or 0.0) < fail_under:
+        Console(stderr=True).print(f"answer_hit {report['answer_hit']} is below {fail_under}")
+        raise typer.Exit(1)
 
 
-async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse:
+@app.command()
+def tune(
+    ctx: typer.Context,
+    qa_file: Annotated[Path, typer.Argument(help="Training questions (dev-qa.jsonl format).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model (default: the shipped one).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
+) -> None:
+    """Fit the answer model on a QA file, over the documents in the store, and write it (deterministic)."""
+    import hashlib
+
+    from service.answer.model import MODEL_FILE, AnswerModel
+    from service.evaluation import EvalFileError, load_questions
+    from service.evaluation import tune as fit_model
+    from service.runtime import open_runtime
+
+    try:
+        questions = load_questions(qa_file)
+        runtime = open_runtime(_settings(ctx), answer_model=AnswerModel.untrained())
+        runtime.view.wait_for_lexical()
+        provenance = {
+            "questions": len(questions),
+            "qa_file": qa_file.name,
+            "qa_sha256": hashlib.sha256(qa_file.read_bytes()).hexdigest(),
+            "documents": len(runtime.view.catalog.documents),
+            "embedding_model": runtime.embedder.model_name,
+            "command": f"accords tune {qa_file.name}",
+        }
+        model = fit_model(runtime.engine, questions, k, provenance)
+    except EvalFileError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(EXIT_STORE) from None
+    target = out or MODEL_FILE
+    model.save(target)
+    typer.echo(
+        f"wrote {target}: {len(questions)} questions, found threshold {model.found_threshold:.3f}, "
+        f"up to {model.support.max_sentences} sentences"
+    )
+
+
+def _cross_validate(settings: Settings, questions: list[dict[str, Any]], k: int, folds: int) -> list[Outcome]:
+    from service.answer.model import AnswerModel
+    from service.evaluation import cross_validate
+    from service.runtime import open_runtime
+
+    runtime = open_runtime(settings, answer_model=AnswerModel.untrained())  # each fold fits its own
+    runtime.view.wait_for_lexical()
+    try:
+        return cross_validate(runtime.engine, questions, k, folds)
+    finally:
+        runtime.view.close()
+
+
+def _print_misses(outcomes: list[Outcome]) -> None:
+    """Every question answered wrongly or refused wrongly: the question, what was expected, what was said."""
+    console = Console(soft_wrap=True)
+    misses = [o for o in outcomes if (o.answerable and not o.answer_hit) or (not o.answerable and o.found)]
+    if misses:
+        console.print(f"\n{len(misses)} misses:", highlight=False)
+    for outcome in misses:
+        expected = " | ".join(outcome.expected) if outcome.answerable else "(not in the documents)"
+        console.print(f"- [{outcome.type}] {outcome.id}: {outcome.question}", highlight=False, markup=False)
+        console.print(f"    expected: {expected}", highlight=False, markup=False)
+        console.print(f"    said:     {outcome.answer[:300]}", highlight=False, markup=False)
+
+
+async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse | None:
+    """The answer, or None when the store holds no document (nothing was ingested yet)."""
     from service.runtime import running
 
     async with running(settings) as runtime:
+        if not runtime.view.catalog.documents:
+            return None
         return await runtime.responder.respond(request)
 
 

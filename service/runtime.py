@@ -18,6 +18,7 @@ from ingest.store import ChunkStore, open_store
 from service.access import AccessPolicy, SiteKeyStore, open_access
 from service.admin import AdminState, Jobs, Writer
 from service.answer.extractive import ExtractiveAnswerer
+from service.answer.model import AnswerModel
 from service.chat import ChatEngine, Conversations, LLMClient, Responder, open_responder
 from service.retrieval.hybrid import HybridRetriever
 from service.retrieval.view import StoreView
@@ -41,15 +42,19 @@ class Runtime:
 
 
 def open_runtime(
-    settings: Settings, embedder: Embedder | None = None, llm: LLMClient | None = None
+    settings: Settings,
+    embedder: Embedder | None = None,
+    llm: LLMClient | None = None,
+    answer_model: AnswerModel | None = None,
 ) -> Runtime:
-    """`llm` is the language model client the caller opened (and will close); None = extractive only."""
+    """`llm` is the language model client the caller opened (and will close); None = extractive only.
+    `answer_model` replaces the shipped, fitted one (`accords tune` fits a new one)."""
     embedder = embedder or open_embedder(settings)
     store = open_store(settings, embedder)
     view = StoreView(store, settings.refresh_interval_s)
     engine = ChatEngine(
         retriever=HybridRetriever(store, embedder, view),
-        answerer=ExtractiveAnswerer(settings.found_threshold),
+        answerer=ExtractiveAnswerer(answer_model or AnswerModel.load(), settings.found_threshold),
         view=view,
         conversations=Conversations(
             settings.conversation_turns, settings.conversation_ttl_s, settings.max_conversations

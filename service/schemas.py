@@ -69,6 +69,10 @@ class AnswerSentence(BaseModel):
     start: int = Field(description="Offset of the sentence (with its markers) in `answer`.")
     end: int
     sources: list[int] = Field(description="Source ids cited by this sentence.")
+    passage_start: int | None = Field(
+        default=None, description="Where the quote starts in the first cited source's `text`."
+    )
+    passage_end: int | None = Field(default=None, description="Where the quote ends in that `text`.")
 
 
 class ChatResponse(BaseModel):

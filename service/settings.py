@@ -18,8 +18,11 @@ class Settings(StoreSettings):
     host: str = Field(default="127.0.0.1", description="Address `accords serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535)
     top_k: int = Field(default=5, ge=1, le=20, description="Sources per answer unless a request says.")
-    found_threshold: float = Field(
-        default=0.40, ge=0.0, le=1.0, description="Evidence score below which the answer is 'not found'."
+    found_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Override of the answer model's fitted threshold: below it the answer is 'not found'.",
     )
     refresh_interval_s: float = Field(
         default=1.0, ge=0.0, description="How often readers look for another process's ingest."
@@ -39,7 +42,10 @@ class Settings(StoreSettings):
         default=16, ge=1, le=10_000, description="Chat requests answered at once; more get 503 + Retry-After."
     )
     log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
-    log_format: Literal["json", "text"] = Field(default="json", description="`accords serve` log lines.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`accords serve` log lines: auto = plain text on a terminal, JSON lines otherwise.",
+    )
     # A language model behind an OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp); unset = extractive.
     llm_base_url: str | None = Field(
         default=None,
@@ -81,6 +87,11 @@ class Settings(StoreSettings):
     trusted_proxies: str = Field(
         default="", description="Comma-separated proxy IPs whose X-Forwarded-For names the client."
     )
+    allowed_hosts: str = Field(
+        default="*",
+        description="Comma-separated host names the service answers to (the Host header; `*.example.org` "
+        "for subdomains); any other Host gets 400, which stops DNS rebinding. '*' = any.",
+    )
 
     # The admin API (service/admin/): uploads, deletions and ingest jobs over HTTP.
     admin_token: SecretStr | None = Field(
@@ -98,6 +109,14 @@ class Settings(StoreSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("admin_token", "llm_api_key", mode="before")
+    @classmethod
+    def _secret_without_spaces(cls, value: object) -> object:
+        """A secret mounted from a file ends with a newline no client sends: it would refuse every call."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return value.strip() or None if isinstance(value, str) else value
 
     @property
     def site_keys_path(self) -> Path:

@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from harness import SERVER_MODE_VARIABLE, ChromaServer, HashingEmbedder, close_http_clients
 from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import StoreSettings
 from ingest.store import ChunkStore, open_store
 from ingest.summary import IngestSummary
 from service.settings import Settings
-from tests.chroma_server import ChromaServer, close_http_clients
-from tests.fakes import HashingEmbedder
-from tests.procs import SERVER_MODE_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -76,7 +74,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 
 @pytest.fixture(scope="session", autouse=True)
 def store_mode(request: pytest.FixtureRequest) -> Iterator[str]:
-    """With `--store=server`, point `tests.procs` (every `accords` subprocess) at the session's server."""
+    """With `--store=server`, point every `accords` subprocess (`harness.commands`) at the session server."""
     mode = str(request.config.getoption("--store"))
     if mode != "server":
         yield mode

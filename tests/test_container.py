@@ -27,12 +27,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
+from harness import free_port, serve
 from tests.conftest import ROOT, SAMPLES
-from tests.service.conftest import free_port
 
 log = logging.getLogger(__name__)
 DOCKERFILE = ROOT / "Dockerfile"
@@ -227,32 +226,14 @@ def test_the_image_install_steps_give_a_working_service(
         ACCORDS_PORT=str(port),
         ACCORDS_MODEL_CACHE=str(models),
     )
-    with log.open("w") as sink:
-        server = subprocess.Popen([accords, "serve"], cwd=tmp_path, env=env, stdout=sink, stderr=sink)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as http:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                assert server.poll() is None, log.read_text()[-3000:]
-                try:
-                    if http.get("/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
-            else:
-                raise AssertionError("not ready:\n" + log.read_text()[-3000:])
-            answer = http.post(
-                "/chat", json={"question": "When does the Northwater Basin Treaty enter into force?"}
-            )
-            assert answer.status_code == 200
-            assert (answer.json()["mode"], answer.json()["degraded"]) == ("extractive", True)
-            request_id = answer.headers["x-request-id"]
-            assert http.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
-            assert http.get("/widget.js").status_code == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    # `accords serve` alone, as the image's CMD: the port from the environment, not the command line.
+    with serve(log, env, port=port, command=[accords], args=["serve"], cwd=tmp_path) as server:
+        answer = server.chat("When does the Northwater Basin Treaty enter into force?")
+        assert answer.status_code == 200
+        assert (answer.json()["mode"], answer.json()["degraded"]) == ("extractive", True)
+        request_id = answer.headers["x-request-id"]
+        assert server.http.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+        assert server.http.get("/widget.js").status_code == 200
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     assert any(line["request_id"] == request_id for line in lines)  # JSON logs, with the request id
     assert not any("Northwater" in line["message"] for line in lines if line["level"] == "INFO")

@@ -2,7 +2,9 @@
 
 Why a single entry point: the pipeline walks folders of mixed files and needs one call that either
 returns normalized text with the metadata the file states, or raises `LoadError` with a one-line reason
-for the ingest summary - never a traceback that would abort the rest of the folder.
+for the ingest summary - never a traceback that would abort the rest of the folder. Of its subclasses,
+`EmptyDocument` (the file is known to be empty) is the only one after which the pipeline deletes a
+stored version; `TooLarge` (over a `budgets` limit) and `NoText` (nothing extracted) keep it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.loaders.base import EmptyDocument, LoadError, short_reason
+from ingest.loaders.base import EmptyDocument, LoadError, NoText, TooLarge, short_reason
 from ingest.loaders.dates import find_date_in_text
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
@@ -23,6 +25,8 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "EmptyDocument",
     "LoadError",
+    "NoText",
+    "TooLarge",
     "find_date_in_text",
     "load_document",
     "normalize_text",

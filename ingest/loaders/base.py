@@ -1,15 +1,19 @@
-"""Plumbing every loader shares: the error type, reading and decoding bytes, and muting libraries.
+"""Plumbing every loader shares: the error types, reading and decoding bytes, and muting libraries.
 
 Why: a bad file must end as one short `LoadError` line in the ingest summary, never as a traceback or a
 flood of library log lines. Reading bytes here (instead of letting pypdf/python-docx open paths) gives
-every format the same "unreadable: ..." message, and `library_diagnostics` turns what pypdf, trafilatura
-and friends log or `warnings.warn` while parsing into document warnings the user actually sees once.
+every format the same "unreadable: ..." message and the same guards (regular files only, a size budget
+per format), and `library_diagnostics` turns what pypdf, trafilatura and friends log or `warnings.warn`
+while parsing into document warnings the user actually sees once.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
+import os
+import stat
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +21,9 @@ from contextvars import ContextVar
 from pathlib import Path
 
 import charset_normalizer
+
+from ingest.discovery import irregular_kind
+from ingest.loaders.budgets import size
 
 # How much of a file is sniffed for NUL bytes (the same heuristic git and grep use for "binary").
 BINARY_SNIFF_BYTES = 8192
@@ -33,10 +40,23 @@ class LoadError(Exception):
 
 
 class EmptyDocument(LoadError):
-    """The file holds no text; the pipeline removes a stored document whose file became empty."""
+    """The file is known to hold no text (zero bytes, or only whitespace once decoded): the pipeline
+    removes a stored document whose file became empty. Every other `LoadError` leaves it in place."""
 
     def __init__(self, reason: str = "empty: no text") -> None:
         super().__init__(reason)
+
+
+class NoText(LoadError):
+    """The file parsed but yielded no text (a scanned PDF, a page where extraction found nothing).
+
+    Not an `EmptyDocument`: the text may well be there, beyond what the loader can extract, so a
+    stored version of the document is kept rather than deleted.
+    """
+
+
+class TooLarge(LoadError):
+    """The file is over one of the `budgets`; the reason names the budget."""
 
 
 def short_reason(exc: BaseException, limit: int = 120) -> str:
@@ -45,15 +65,46 @@ def short_reason(exc: BaseException, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; a zero-byte file of any format is an `EmptyDocument`, not a corrupt one."""
+def read_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; zero bytes is an `EmptyDocument`.
+
+    Opened non-blocking and checked with fstat on the open descriptor: opening a FIFO otherwise waits
+    for a writer (forever, in an ingest folder), and a check by path before opening races with the
+    file being swapped for one.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise LoadError(_unopenable(path, exc)) from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise LoadError(f"unreadable: {os.strerror(errno.EISDIR)}")
+        kind = irregular_kind(info.st_mode)
+        if kind:
+            raise LoadError(f"not a regular file: {kind}")
+        if info.st_size > limit:
+            raise TooLarge(f"too large: {size(info.st_size)}, over the {size(limit)} budget for this format")
+        with open(fd, "rb", closefd=False) as file:
+            data = file.read(limit + 1)  # the file may have grown since fstat
     except OSError as exc:
         raise LoadError(f"unreadable: {exc.strerror or short_reason(exc)}") from exc
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TooLarge(f"too large: over the {size(limit)} budget for this format")
     if not data:
         raise EmptyDocument()
     return data
+
+
+def _unopenable(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be opened: a socket fails with "No such device", which names no cause."""
+    try:
+        kind = irregular_kind(os.stat(path).st_mode)
+    except OSError:
+        kind = None
+    return f"not a regular file: {kind}" if kind else f"unreadable: {exc.strerror or short_reason(exc)}"
 
 
 _BOMS = (

@@ -5,12 +5,13 @@ custom style based on one), not with characters in the text, so the styles are t
 to know where "Article 5" begins. Tables are kept row by row because annexes (quotas, schedules,
 amounts) often live in them. Known limit: python-docx does not render automatic list numbering, so
 "1." produced by Word numbering is not in the text. Core properties' created/modified dates are when
-the file was saved, not when the agreement was signed, so they are ignored.
+the file was saved, not when the agreement was signed, so they are ignored. python-docx only ever sees
+the package as `package.checked_package` rebuilt it, within the budgets. A document with no body text
+is `NoText`, not empty: its text may sit in text boxes or footnotes, which python-docx does not read.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -21,9 +22,11 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from ingest.loaders.base import EmptyDocument, LoadError, library_diagnostics, read_bytes, short_reason
+from ingest.loaders import budgets
+from ingest.loaders.base import LoadError, NoText, TooLarge, library_diagnostics, read_bytes, short_reason
 from ingest.loaders.dates import find_date_in_text
 from ingest.loaders.normalize import clean_field, heading_text, join_blocks
+from ingest.loaders.package import checked_package
 from ingest.models import LoadedDocument
 
 Block = tuple[str, int | None]
@@ -73,7 +76,9 @@ def _open(data: bytes) -> Any:
     if data.startswith(_OLE_MAGIC):
         raise LoadError("corrupt DOCX: not a zip package (password-protected, or a legacy .doc renamed?)")
     try:
-        return docx.Document(io.BytesIO(data))
+        return docx.Document(checked_package(data))
+    except LoadError:
+        raise
     except zipfile.BadZipFile as exc:
         raise LoadError(f"corrupt DOCX: {short_reason(exc)}") from exc
     except KeyError as exc:  # a zip without the Word parts, e.g. another format renamed to .docx
@@ -84,7 +89,7 @@ def _open(data: bytes) -> Any:
 
 def load_docx(path: Path) -> LoadedDocument:
     """Load a `.docx`: body paragraphs and tables in order, headings from paragraph styles."""
-    data = read_bytes(path)
+    data = read_bytes(path, budgets.MAX_DOCX_BYTES)
     warnings: list[str] = []
     with library_diagnostics(warnings):
         document = _open(data)
@@ -93,8 +98,10 @@ def load_docx(path: Path) -> LoadedDocument:
             core_title = clean_field(document.core_properties.title)
         except Exception as exc:
             raise LoadError(f"corrupt DOCX: {short_reason(exc)}") from exc
+    if len(text) > budgets.MAX_TEXT_CHARS:
+        raise TooLarge(f"too much text: {len(text):,} characters, over the {budgets.MAX_TEXT_CHARS:,} budget")
     if not text:
-        raise EmptyDocument()
+        raise NoText("no text in the document body")
     title = core_title
     if title is None and headings:  # the first Title/Heading paragraph, whatever its level
         title = heading_text(text, min(headings)) or None

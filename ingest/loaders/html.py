@@ -11,6 +11,9 @@ offsets, and plain heading text (like Word headings) rather than `#` marks insid
 Known quirk: when the main text is short (under ~250 characters) trafilatura falls back to its "baseline"
 extractor, which returns everything as one paragraph without headings; the text is still right.
 Nothing here touches the network: trafilatura gets an already-parsed tree and no URL.
+Why a page that parses to nothing is `NoText`, not empty: only whitespace-only markup is known to be
+empty; extraction finding nothing (or libxml2 stopping at its limits: elements nested 256 deep, a text
+node over 10 MB, after which it silently drops the rest of the page) must not delete a stored version.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from ingest.loaders.base import EmptyDocument, decode_text, library_diagnostics, read_bytes
+from ingest.loaders import budgets
+from ingest.loaders.base import EmptyDocument, NoText, TooLarge, decode_text, library_diagnostics, read_bytes
 from ingest.loaders.htmlmeta import page_metadata
 from ingest.loaders.normalize import join_blocks, title_from_headings
 from ingest.models import LoadedDocument
@@ -33,6 +37,7 @@ Block = tuple[str, int | None]
 
 _HEAD_REND = re.compile(r"h([1-6])")
 _WHITESPACE = re.compile(r"\s+")
+_HUGE_HINT = re.compile(r",? *(?:use|try) XML_PARSE_HUGE.*", re.DOTALL)
 _MARK = "\ue000"
 _BOILERPLATE = "//nav|//header|//footer|//aside|//script|//style|//noscript|//form|//template|//iframe"
 _BLOCK_TAGS = (
@@ -119,15 +124,30 @@ def _whole_body_blocks(tree: Any) -> list[Block]:
     return blocks
 
 
+def _parser_limit(parser: Any) -> str | None:
+    """Why libxml2 stopped reading the page early, if it did (it keeps what it read so far)."""
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            if "depth" in error.message:
+                return "too deeply nested: elements nest beyond the HTML parser's limit of 255 levels"
+            return f"over the HTML parser's limits: {_HUGE_HINT.sub('', error.message).strip()}"
+    return None
+
+
 def load_html(path: Path) -> LoadedDocument:
     """Load an `.html`/`.htm` file: main text via trafilatura, title/date/URL from the page's head."""
-    markup, warnings = decode_text(read_bytes(path))
+    markup, warnings = decode_text(read_bytes(path, budgets.MAX_HTML_BYTES))
+    if not markup.strip():
+        raise EmptyDocument()
     try:
         # Bytes plus an explicit encoding: lxml refuses str input that carries an XML encoding declaration.
         parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
         tree = lxml.html.document_fromstring(markup.encode("utf-8"), parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        raise EmptyDocument() from exc
+    except (etree.ParserError, ValueError) as exc:  # "Document is empty": e.g. only a comment
+        raise NoText("no text found in the page") from exc
+    limit = _parser_limit(parser)
+    if limit:
+        raise TooLarge(limit)
     meta = page_metadata(tree)
     try:
         with library_diagnostics(warnings):
@@ -140,7 +160,7 @@ def load_html(path: Path) -> LoadedDocument:
         if text:
             warnings.append("main text not detected: ingested the whole page body")
     if not text:
-        raise EmptyDocument()
+        raise NoText("no text found in the page")
     return LoadedDocument(
         text=text,
         format="html",

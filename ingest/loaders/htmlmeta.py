@@ -62,8 +62,8 @@ def _json_ld_dates(tree: Any) -> list[str]:
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):  # arrays nested ~100,000 deep overflow json's C scanner
+            continue  # one bad block costs its date, not the page
         stack = [data]
         while stack:
             item = stack.pop()

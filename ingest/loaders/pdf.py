@@ -6,6 +6,8 @@ Why so many distinct errors: an encrypted PDF, a truncated download and a scanne
 fixes from the user, and pypdf signals each differently (a return value, several exception types, or
 simply empty text), so they are mapped here to one clear line each.
 The date is never taken from /CreationDate (that is when the file was made, not when it was signed).
+Why a page budget and a text budget on top of pypdf's own limits (`pypdf.Configuration` bounds what
+each stream may inflate to): those bound one page, not how many pages a file may ask us to read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
-from ingest.loaders.base import EmptyDocument, LoadError, library_diagnostics, read_bytes, short_reason
+from ingest.loaders import budgets
+from ingest.loaders.base import LoadError, NoText, TooLarge, library_diagnostics, read_bytes, short_reason
 from ingest.loaders.dates import find_date_in_text
 from ingest.loaders.normalize import PARAGRAPH_SEP, clean_field, normalize_text
 from ingest.models import LoadedDocument, PageSpan
@@ -45,13 +48,19 @@ def _open(data: bytes) -> Any:
 def _page_texts(reader: Any, warnings: list[str]) -> list[tuple[int, str]]:
     """`(1-based page number, normalized text)` for every page that has text."""
     try:
+        count = len(reader.pages)
+        if count > budgets.MAX_PDF_PAGES:
+            raise TooLarge(f"too many pages: {count:,}, over the {budgets.MAX_PDF_PAGES:,}-page budget")
         pages = list(reader.pages)
     except (FileNotDecryptedError, DependencyError) as exc:
         raise LoadError("encrypted PDF") from exc
+    except TooLarge:
+        raise
     except Exception as exc:
         raise LoadError(f"corrupt PDF: {short_reason(exc)}") from exc
     texts: list[tuple[int, str]] = []
     failed: list[int] = []
+    chars = 0
     for number, page in enumerate(pages, start=1):
         try:
             text = normalize_text(page.extract_text() or "")
@@ -60,6 +69,10 @@ def _page_texts(reader: Any, warnings: list[str]) -> list[tuple[int, str]]:
         except Exception:  # one damaged content stream should not cost the other pages
             failed.append(number)
             continue
+        chars += len(text)
+        if chars > budgets.MAX_TEXT_CHARS:
+            budget = budgets.MAX_TEXT_CHARS
+            raise TooLarge(f"too much text: over the {budget:,}-character budget by page {number}")
         if text:
             texts.append((number, text))
     if failed:
@@ -88,14 +101,14 @@ def _title(reader: Any) -> str | None:
 
 def load_pdf(path: Path) -> LoadedDocument:
     """Load a `.pdf`: text per page with exact page spans; title from /Title."""
-    data = read_bytes(path)
+    data = read_bytes(path, budgets.MAX_PDF_BYTES)
     warnings: list[str] = []
     with library_diagnostics(warnings):
         reader = _open(data)
         page_texts = _page_texts(reader, warnings)
         title = _title(reader)
     if not page_texts:
-        raise EmptyDocument(SCANNED)
+        raise NoText(SCANNED)
     spans: list[PageSpan] = []
     offset = 0
     for number, page_text in page_texts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ingest.loaders import budgets
 from ingest.loaders.base import EmptyDocument, decode_text, read_bytes
 from ingest.loaders.dates import find_date_in_text
 from ingest.loaders.frontmatter import parse_front_matter
@@ -43,7 +44,7 @@ def markdown_headings(text: str) -> dict[int, int]:
 
 def load_text(path: Path) -> LoadedDocument:
     """Load a `.md`, `.markdown` or `.txt` file, front matter included."""
-    raw, warnings = decode_text(read_bytes(path))
+    raw, warnings = decode_text(read_bytes(path, budgets.MAX_TEXT_FILE_BYTES))
     # Newlines are unified first so front-matter delimiters match whatever the editor saved.
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     meta, body = parse_front_matter(raw)

@@ -1,8 +1,9 @@
 """Who may use the service: origins (CORS), site keys, admin keys, rate limits, and the ASGI middleware
 that applies them to the chat routes before any work is done.
 
-Public entry: `open_access(settings)` gives the policy the runtime holds; `access_middleware(provider)`
-the layers that `service.http.install_middleware` puts in place; `keys_app` is `accords keys`.
+Public entry: `open_access(settings)` gives the policy the runtime holds; `AdminGate` decides who may use
+the admin API; `access_middleware(policy, chat_paths, gate)` the layers that
+`service.http.install_middleware` puts in place; `keys_app` is `accords keys`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from starlette.middleware import Middleware
 
-from service.access.middleware import KEYED_PATHS, OpenAIRateLimit, PolicyProvider, SiteAccess, caller_of
+from service.access.admingate import REALM as ADMIN_REALM
+from service.access.admingate import AdminGate, AdminVerdict
+from service.access.middleware import AdminAccess, GateProvider, PolicyProvider, SiteAccess, caller_of
 from service.access.origins import is_same_origin, try_normalize
 from service.access.policy import SITE_KEY_HEADER, AccessPolicy, Caller
 from service.access.ratelimit import RateLimiter
@@ -22,11 +25,14 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 __all__ = [
-    "KEYED_PATHS",
+    "ADMIN_REALM",
     "SITE_KEY_HEADER",
     "SITE_KEY_PREFIX",
     "AccessPolicy",
+    "AdminGate",
+    "AdminVerdict",
     "Caller",
+    "GateProvider",
     "KeyFileError",
     "PolicyProvider",
     "SiteKey",
@@ -47,7 +53,9 @@ def open_access(settings: Settings) -> AccessPolicy:
     return AccessPolicy(keys, limiter, settings.require_site_key)
 
 
-def access_middleware(policy: PolicyProvider) -> list[Middleware]:
-    """Inner first: the per-IP rate on the keyless OpenAI route, then CORS, site keys and rates on the
-    widget's chat routes (outermost of the two, so even a 413 to an allowed page carries CORS headers)."""
-    return [Middleware(OpenAIRateLimit, policy=policy), Middleware(SiteAccess, policy=policy)]
+def access_middleware(
+    policy: PolicyProvider, chat_paths: tuple[str, ...], gate: GateProvider
+) -> list[Middleware]:
+    """CORS, site keys and rates on every chat route (`chat_paths`), one rule for all of them; and the
+    admin API's authentication on every path under /admin, before a byte of the body is read."""
+    return [Middleware(SiteAccess, policy=policy, paths=chat_paths), Middleware(AdminAccess, gate=gate)]

@@ -1,4 +1,4 @@
-"""The ASGI middleware that applies `service.access.policy` to the chat routes.
+"""The ASGI middleware that applies `service.access.policy` to the chat routes, and the admin gate to /admin.
 
 Why pure ASGI rather than a FastAPI dependency: a CORS preflight (`OPTIONS`) never reaches a POST-only
 route, and the CORS headers must be on *every* response to an allowed page — validation errors, the
@@ -6,8 +6,13 @@ route, and the CORS headers must be on *every* response to an allowed page — v
 app is the one place that sees all of those. Streaming responses pass through untouched apart from
 their first headers.
 
-Only `paths` are affected; every other route keeps the same-origin default. To open another chat route
-to keyed sites (e.g. `/v1/chat/completions`), add its path to `KEYED_PATHS` or pass `paths=`.
+Only `paths` are affected; every other route keeps the same-origin default. The app passes every chat
+route (`service.routes.chat_paths`: each route that reaches the responder, `/v1/chat/completions`
+included), so one rule covers them all: origin, site key, per-key and per-IP rates; a refusal speaks the
+route's dialect (OpenAI's `{"error": ...}` under `/v1/`). A site key may also come as the bearer token,
+which is where OpenAI clients put their `api_key`.
+
+`AdminAccess` authenticates every request under /admin the same way, before its body is read.
 """
 
 from __future__ import annotations
@@ -18,32 +23,40 @@ from collections.abc import Callable, Iterable, Mapping
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.access.admingate import AdminGate, bearer_token
 from service.access.policy import SITE_KEY_HEADER, AccessPolicy, Caller
-from service.http import metrics
-from service.http.errors import send_json
+from service.access.sitekeys import PREFIX as SITE_KEY_PREFIX
+from service.http import metrics, refusal_body, send_json
 
 log = logging.getLogger(__name__)
-KEYED_PATHS: tuple[str, ...] = ("/chat", "/chat/stream")
+ADMIN_PREFIX = "/admin"
+STARTING = "the service is starting or stopping"
 
 
 def caller_of(scope: Scope) -> Caller:
     headers = Headers(scope=scope)
     client = scope.get("client")
+    bearer = bearer_token(headers.get("authorization"))
+    site_key = (headers.get(SITE_KEY_HEADER) or "").strip() or None
+    if site_key is None and bearer is not None and bearer.startswith(SITE_KEY_PREFIX):
+        site_key = bearer  # an OpenAI client's api_key
     return Caller(
         origin=headers.get("origin"),
         host=headers.get("host"),
-        site_key=(headers.get(SITE_KEY_HEADER) or "").strip() or None,
+        site_key=site_key,
         client_ip=client[0] if client else "unknown",
+        bearer=bearer,
     )
 
 
 PolicyProvider = Callable[[], "AccessPolicy | None"]
+GateProvider = Callable[[], "AdminGate | None"]
 
 
 class SiteAccess:
     """`policy` gives the policy the lifespan opened (None while the service starts or stops)."""
 
-    def __init__(self, app: ASGIApp, policy: PolicyProvider, paths: Iterable[str] = KEYED_PATHS) -> None:
+    def __init__(self, app: ASGIApp, policy: PolicyProvider, paths: Iterable[str]) -> None:
         self.app = app
         self.provider = policy
         self.paths = frozenset(paths)
@@ -52,11 +65,10 @@ class SiteAccess:
         if scope["type"] != "http" or scope["path"] not in self.paths:
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
         policy = self.provider()
         if policy is None:
-            await send_json(
-                send, 503, {"detail": "the service is starting or stopping", "code": "unavailable"}
-            )
+            await send_json(send, 503, refusal_body(path, 503, STARTING, "unavailable"))
             return
         caller = caller_of(scope)
         if scope["method"] == "OPTIONS":
@@ -65,7 +77,9 @@ class SiteAccess:
                 return
             headers = policy.preflight(caller)
             if headers is None:
-                await send_json(send, 403, {"detail": "origin not allowed", "code": "origin_not_allowed"})
+                await send_json(
+                    send, 403, refusal_body(path, 403, "origin not allowed", "origin_not_allowed")
+                )
             else:
                 await send({"type": "http.response.start", "status": 204, "headers": _raw(headers)})
                 await send({"type": "http.response.body", "body": b""})
@@ -74,11 +88,12 @@ class SiteAccess:
         refusal = verdict.refusal
         if refusal is not None:
             metrics.REJECTED.labels(refusal.code).inc()
-            body: dict[str, object] = {"detail": refusal.detail, "code": refusal.code}
+            extra: dict[str, object] = {}
             headers = dict(verdict.headers)
             if refusal.retry_after is not None:
-                body["retry_after"] = refusal.retry_after
+                extra["retry_after"] = refusal.retry_after
                 headers["Retry-After"] = str(refusal.retry_after)
+            body = refusal_body(path, refusal.status, refusal.detail, refusal.code, extra)
             await send_json(send, refusal.status, body, headers)
             return
         await self._forward(scope, receive, send, verdict.headers)
@@ -106,7 +121,7 @@ class SiteAccess:
             if started:
                 raise
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            body = {"detail": "Internal error; it has been logged.", "code": "internal_error"}
+            body = refusal_body(scope["path"], 500, "Internal error; it has been logged.", "internal_error")
             await send_json(send, 500, body, extra)
 
 
@@ -114,34 +129,32 @@ def _raw(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
     return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
-OPENAI_PATH = "/v1/chat/completions"
-STARTING = "The service is starting or stopping; try again in a moment."
+class AdminAccess:
+    """Authenticate every request under /admin before its body is read (`service.access.admingate`)."""
 
-
-def _openai_error(message: str, kind: str, code: str) -> dict[str, object]:
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
-
-
-class OpenAIRateLimit:
-    """The per-IP limit of `service.access.middleware`, on the keyless OpenAI-compatible route."""
-
-    def __init__(self, app: ASGIApp, policy: PolicyProvider) -> None:
+    def __init__(self, app: ASGIApp, gate: GateProvider, prefix: str = ADMIN_PREFIX) -> None:
+        """`gate` gives the gate of the runtime the lifespan opened (None while it starts or stops)."""
         self.app = app
-        self.provider = policy
+        self.provider = gate
+        self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != OPENAI_PATH or scope["method"] != "POST":
+        path = scope["path"] if scope["type"] == "http" else ""
+        if path != self.prefix and not path.startswith(self.prefix + "/"):
             await self.app(scope, receive, send)
             return
-        policy = self.provider()
-        if policy is None:
-            await send_json(send, 503, _openai_error(STARTING, "server_error", "unavailable"))
+        # The rest of a refused upload may be on its way: close rather than read (and discard) it.
+        closing = {"Connection": "close"} if scope["method"] in ("POST", "PUT", "PATCH") else {}
+        gate = self.provider()
+        if gate is None:
+            await send_json(send, 503, {"detail": STARTING, "code": "unavailable"}, closing)
             return
-        wait = policy.limiter.hit(caller_of(scope).client_ip, None)
-        if wait is not None:
-            metrics.REJECTED.labels("rate_limited").inc()
-            message = f"Too many requests; try again in {wait} s."
-            body = _openai_error(message, "requests", "rate_limit_exceeded")
-            await send_json(send, 429, body, {"Retry-After": str(wait)})
+        verdict = gate.check(caller_of(scope))
+        refusal = verdict.refusal
+        if refusal is not None:
+            if refusal.code == "invalid_token":
+                log.warning("admin request refused: invalid token (%s %s)", scope["method"], path)
+            body = {"detail": refusal.detail, "code": refusal.code}
+            await send_json(send, refusal.status, body, {**verdict.headers, **closing})
             return
         await self.app(scope, receive, send)

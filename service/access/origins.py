@@ -73,6 +73,8 @@ def is_same_origin(origin: str, host: str | None) -> bool:
 
     Only host and port are compared, with the origin's scheme deciding the default port: behind a proxy
     that ends TLS the service itself sees http, while the browser's page is https on the same host.
+    The Host header is the client's word: a page at a name rebound to this server's address (DNS
+    rebinding) sends Origin == Host too. ACCORDS_ALLOWED_HOSTS refuses such names (400) before this runs.
     """
     if not host:
         return False

@@ -47,8 +47,9 @@ class Caller:
 
     origin: str | None  # the raw Origin header
     host: str | None  # the Host header: the service as the browser addressed it
-    site_key: str | None  # the X-Accords-Site-Key header
+    site_key: str | None  # the X-Accords-Site-Key header, else a site key sent as the bearer token
     client_ip: str
+    bearer: str | None = None  # the token of `Authorization: Bearer ...`
 
     @property
     def cross_origin(self) -> bool:
@@ -83,7 +84,7 @@ class AccessPolicy:
         return {
             **headers,
             "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": f"Content-Type, {SITE_KEY_HEADER}",
+            "Access-Control-Allow-Headers": f"Content-Type, {SITE_KEY_HEADER}, Authorization",
             "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE),
         }
 
@@ -101,7 +102,9 @@ class AccessPolicy:
         if caller.cross_origin:
             return Refusal(403, "site_key_required", f"{NOT_ALLOWED} (No site key was sent.)"), None
         if self.require_site_key:
-            detail = f"A site key is required: send it in the {SITE_KEY_HEADER} header."
+            detail = (
+                f"A site key is required: send it in the {SITE_KEY_HEADER} header (or as the bearer token)."
+            )
             return Refusal(403, "site_key_required", detail), None
         return None, None
 

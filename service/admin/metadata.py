@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ingest.discovery import Candidate
 from service.admin.parts import StagedFile
 from service.admin.state import AdminError
+from service.http import MAX_JSON_DEPTH, json_too_deep
 
 
 class UploadMetadata(BaseModel):
@@ -61,9 +62,11 @@ def parse_metadata(raw: str | None, files: int) -> list[UploadMetadata | None]:
     """One entry per file (None: nothing stated); AdminError 422 naming the problem."""
     if raw is None or not raw.strip():
         return [None] * files
+    if json_too_deep(raw):  # the parser recurses per level: 1,000 levels raise RecursionError
+        raise _invalid(f"nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         raise _invalid(f"not valid JSON ({error})") from None
     if isinstance(data, dict):
         if files > 1 and "id" in data:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ingest.embedders import Embedder
 from ingest.store import ChunkStore
-from service.access import SiteKeyStore
+from service.access import AdminGate, SiteKeyStore
 from service.admin.jobs import Jobs
 from service.admin.writer import Writer
 from service.http.errors import ApiError as AdminError
@@ -27,6 +27,11 @@ class AdminState:
     store: ChunkStore
     embedder: Embedder
     view: StoreView  # caught up after every write, so an answer after the reply sees the change
+
+    @property
+    def gate(self) -> AdminGate:
+        """Who may call the admin API: ACCORDS_ADMIN_TOKEN or an admin key of `keys`."""
+        return AdminGate(self.settings.admin_token, self.keys)
 
 
 __all__ = ["AdminError", "AdminState"]

@@ -38,6 +38,8 @@ __all__ = ["StagedFile", "UploadForm", "UploadLimits", "UploadRejected", "read_u
 _BATCH = 1 << 20  # bytes handed to the parser (and the disk) at once, off the event loop
 _STALE_S = 24 * 3600
 _UNSAFE = re.compile(r"[^\w.-]+")
+# File systems allow 255 bytes per name; a stem of 100 CJK characters is 300. Room is left for the suffix.
+_STEM_BYTES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +61,12 @@ class UploadForm:
 
 
 def safe_stem(filename: str) -> str:
-    """The last segment of `filename` without its suffix, reduced to letters, digits, '.', '-', '_'."""
+    """The last segment of `filename` without its suffix, reduced to letters, digits, '.', '-', '_', and to
+    at most 100 characters and 200 bytes of UTF-8 (cut on a character boundary)."""
     base = re.split(r"[\\/]", filename)[-1]
     stem = unicodedata.normalize("NFKC", PurePosixPath(base).stem) if base else ""
-    cleaned = _UNSAFE.sub("-", stem).strip(".-_")[:100].strip(".-_")
+    cleaned = _UNSAFE.sub("-", stem).strip(".-_")[:100]
+    cleaned = cleaned.encode("utf-8")[:_STEM_BYTES].decode("utf-8", "ignore").strip(".-_")
     return cleaned or f"upload-{secrets.token_hex(4)}"
 
 

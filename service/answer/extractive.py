@@ -1,28 +1,30 @@
 """The answerer that needs no language model: it quotes the sentences that answer, and cites them.
 
-Every sentence of an answer is copied verbatim from the passage it cites, so an extractive answer can
-be wrong only by choosing the wrong sentence, never by inventing one. When the best evidence is weak, or
-the question wants a kind of phrase (an amount, a date, a place) that no relevant sentence holds, it
-says the documents do not contain the answer instead of quoting something nearby.
+Every sentence of an answer is copied from the passage it cites (only its layout is tidied: line breaks
+joined, heading marks and the document's own bracketed footnote numbers dropped, so "[n]" in an answer
+is always one of its sources), so an extractive answer can be wrong only by choosing the wrong sentence,
+never by inventing one. Which sentences, whether to answer at all, and how many to quote are the fitted
+answer model's decisions (`service.answer.model`); when it judges that the documents do not answer, the
+answer says so and still lists the closest passages, uncited, so the reader knows where to look.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.answer.evidence import ScoredSentence, is_heading, score_sentences
+import numpy as np
+
+from service.answer.features import sentence_features
+from service.answer.model import AnswerModel, select
 from service.retrieval.hybrid import Candidate, Retrieval
 
-STRICT_TYPES = frozenset({"date", "amount", "number", "duration", "place"})
-_TYPED_MIN_LEXICAL = 0.05
-_TYPED_MARGIN = 0.02  # a sentence of the wanted type must (nearly) be the best one, bonus included
-_EXTRA_RATIO, _LIST_RATIO = 0.86, 0.78
-_MAX_SENTENCES, _MAX_LIST_SENTENCES = 3, 6
-_REDUNDANT_JACCARD = 0.6
-# Off-topic question: no passage and no sentence is even loosely about it (cosine similarities).
-_OFF_TOPIC_PASSAGE, _OFF_TOPIC_SENTENCE, _OFF_TOPIC_LEXICAL = 0.42, 0.45, 0.3
+NOT_FOUND = "The documents do not contain an answer to this question."
+_FOOTNOTE = re.compile(r"(?<=[\w.,;:!?)”’\"'])\[\d{1,3}\]")  # "...to date.[6]": the document's own note
+_BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")  # any other "[3]" of the document reads "(3)"
+_HEADING_MARK = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,112 +32,73 @@ class AnswerSentence:
     start: int  # offsets in the answer text, markers included
     end: int
     sources: tuple[int, ...]  # source ids (1-based)
+    passage_start: int | None = None  # the quoted span in the first cited source's passage text
+    passage_end: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
     found: bool
-    sources: list[Candidate]  # listed sources; source id = index + 1
+    sources: list[Candidate]  # listed sources; source id = index + 1 (when not found: closest passages)
     sentences: list[AnswerSentence]
-    evidence: float  # score of the leading sentence, for calibration
+    evidence: float  # the found model's probability that the documents answer
 
 
 class ExtractiveAnswerer:
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
+    def __init__(self, model: AnswerModel, threshold: float | None = None) -> None:
+        self.model = model
+        self.threshold = model.found_threshold if threshold is None else threshold
 
     def answer(self, retrieval: Retrieval, top_k: int, idf: Callable[[str], float]) -> Answer:
         sources = retrieval.candidates[:top_k]
-        scored = score_sentences(sources, retrieval.question, retrieval.cues, idf) if sources else []
-        lead = _lead(scored, retrieval)
-        if lead is None or lead.score < self.threshold or _off_topic(lead):
-            return not_found(retrieval, lead.score if lead else 0.0)
-        chosen = _with_supporting(lead, scored, retrieval.cues.wants_list)
-        chosen.sort(key=lambda s: (s.rank, s.start))
-        text, sentences = compose([(s.text, (s.rank + 1,)) for s in chosen])
-        return Answer(text=text, found=True, sources=sources, sentences=sentences, evidence=lead.score)
+        if not sources:
+            return not_found(retrieval, 0.0, top_k)
+        model = self.model
+        features = sentence_features(
+            sources, retrieval.question, idf, model.expected_shapes(retrieval.question)
+        )
+        probability = model.sentence.probability(features.matrix)
+        if probability.size == 0:
+            return not_found(retrieval, 0.0, top_k)
+        found = float(model.found.probability(model.found_row(features.question, probability)[np.newaxis])[0])
+        if found < self.threshold:
+            return not_found(retrieval, found, top_k)
+        chosen = sorted(
+            (features.sentences[i] for i in select(features, probability, model.support)),
+            key=lambda ref: (ref.rank, ref.start),
+        )
+        parts = [(tidy(ref.text), (ref.rank + 1,), (ref.start, ref.end)) for ref in chosen]
+        text, sentences = compose(parts)
+        return Answer(text=text, found=True, sources=sources, sentences=sentences, evidence=found)
 
 
-def _lead(scored: list[ScoredSentence], retrieval: Retrieval) -> ScoredSentence | None:
-    if not scored:
-        return None
-    best = scored[0]
-    if retrieval.cues.answer_type not in STRICT_TYPES:
-        return best
-    # The passages may be on topic while none says what was asked (no amount, no date...), or say it about
-    # something else (an amount that shares no telling word with the question): then there is no answer.
-    return next(
-        (
-            s
-            for s in scored
-            if s.has_type and s.score >= best.score - _TYPED_MARGIN and s.lexical >= _TYPED_MIN_LEXICAL
-        ),
-        None,
-    )
+def tidy(quote: str) -> str:
+    """A quote as it reads: one line, no heading marks, and no "[n]" but the answer's own citations."""
+    quote = _HEADING_MARK.sub("", quote)
+    quote = _BRACKETED_NUMBER.sub(r"(\1)", _FOOTNOTE.sub("", quote))
+    return _LINE_BREAK.sub(" ", quote).strip()
 
 
-def _off_topic(lead: ScoredSentence) -> bool:
-    """Some words may match (BM25 finds "World Cup" somewhere) while the quote is not about the question:
-    neither the quote nor its passage is close in meaning, and it shares no rare word with the question."""
-    return (
-        lead.candidate.passage < _OFF_TOPIC_PASSAGE
-        and lead.semantic < _OFF_TOPIC_SENTENCE
-        and lead.lexical < _OFF_TOPIC_LEXICAL
-        and not lead.defines
-    )
-
-
-def _with_supporting(
-    lead: ScoredSentence, scored: list[ScoredSentence], wants_list: bool
-) -> list[ScoredSentence]:
-    limit, ratio = (_MAX_LIST_SENTENCES, _LIST_RATIO) if wants_list else (_MAX_SENTENCES, _EXTRA_RATIO)
-    chosen = [lead]
-    for sentence in scored:
-        if len(chosen) >= limit or sentence.score < lead.score * ratio:
-            break
-        if is_heading(sentence.text) or any(_redundant(sentence, other) for other in chosen):
-            continue
-        if _other_version(sentence, lead):
-            continue  # the answer quotes one version of a statement, not a mix of the original and revision
-        if not wants_list and sentence.candidate.chunk.doc_id != lead.candidate.chunk.doc_id:
-            continue  # one fact from one document: a similar sentence elsewhere is about something else
-        chosen.append(sentence)
-    return chosen
-
-
-def _other_version(sentence: ScoredSentence, lead: ScoredSentence) -> bool:
-    document = sentence.candidate.chunk.doc_id
-    return document != lead.candidate.chunk.doc_id and document in lead.candidate.versions
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def _redundant(one: ScoredSentence, other: ScoredSentence) -> bool:
-    if one.candidate is other.candidate and (one.start, one.end) == (other.start, other.end):
-        return True
-    a, b = _words(one.text), _words(other.text)
-    return len(a & b) / max(len(a | b), 1) >= _REDUNDANT_JACCARD
-
-
-def compose(parts: list[tuple[str, tuple[int, ...]]]) -> tuple[str, list[AnswerSentence]]:
+def compose(
+    parts: Sequence[tuple[str, tuple[int, ...], tuple[int, int] | None]],
+) -> tuple[str, list[AnswerSentence]]:
     """Join quoted sentences, each followed by its citation markers: "Quote. [1] Other quote. [2]"."""
     text = ""
     sentences: list[AnswerSentence] = []
-    for quote, source_ids in parts:
+    for quote, source_ids, span in parts:
         if text:
             text += " "
         start = len(text)
         text += quote + " " + "".join(f"[{n}]" for n in source_ids)
-        sentences.append(AnswerSentence(start, len(text), source_ids))
+        passage_start, passage_end = span if span is not None else (None, None)
+        sentences.append(AnswerSentence(start, len(text), source_ids, passage_start, passage_end))
     return text, sentences
 
 
-def not_found(retrieval: Retrieval, evidence: float) -> Answer:
-    """No citations; say so, and name the closest documents so the reader knows what is covered."""
-    text = "The documents do not contain an answer to this question."
+def not_found(retrieval: Retrieval, evidence: float, top_k: int = 5) -> Answer:
+    """No citations; say so, name the closest documents, and list their passages (as closest, not cited)."""
+    text = NOT_FOUND
     titles: list[str] = []
     for candidate in retrieval.candidates:
         label = f"“{candidate.chunk.title}”" + (f" ({candidate.chunk.date})" if candidate.chunk.date else "")
@@ -145,4 +108,6 @@ def not_found(retrieval: Retrieval, evidence: float) -> Answer:
             break
     if titles:
         text += " The closest documents are " + " and ".join(titles) + "."
-    return Answer(text=text, found=False, sources=[], sentences=[], evidence=evidence)
+    return Answer(
+        text=text, found=False, sources=retrieval.candidates[:top_k], sentences=[], evidence=evidence
+    )

@@ -89,7 +89,14 @@ class ChatEngine:
             mode="llm" if mode == "llm" else "extractive",
             sources=sources_of(answer.sources),
             sentences=[
-                AnswerSentence(start=s.start, end=s.end, sources=list(s.sources)) for s in answer.sentences
+                AnswerSentence(
+                    start=s.start,
+                    end=s.end,
+                    sources=list(s.sources),
+                    passage_start=s.passage_start,
+                    passage_end=s.passage_end,
+                )
+                for s in answer.sentences
             ],
         )
 

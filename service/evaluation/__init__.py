@@ -3,6 +3,7 @@ answers measured (document, evidence and answer hits, refusals, latency), per qu
 
 from __future__ import annotations
 
+from service.evaluation.folds import cross_validate, tune
 from service.evaluation.run import EvalFileError, Outcome, evaluate, load_questions, summarize
 
-__all__ = ["EvalFileError", "Outcome", "evaluate", "load_questions", "summarize"]
+__all__ = ["EvalFileError", "Outcome", "cross_validate", "evaluate", "load_questions", "summarize", "tune"]

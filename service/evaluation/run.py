@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from service.chat import Responder
-from service.schemas import ChatRequest, ChatResponse
+from service.schemas import ChatRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class Outcome:
     found: bool
     seconds: float
     answer: str
+    question: str = ""
+    expected: tuple[str, ...] = ()
 
 
 class EvalFileError(ValueError):
@@ -104,25 +106,30 @@ async def _evaluate_one(responder: Responder, item: dict[str, Any], k: int) -> O
         ChatRequest(question=item["question"], conversation_id=conversation_id, top_k=k)
     )
     seconds = time.perf_counter() - began
+    sources = [(source.document_id, source.text) for source in response.sources]
+    return judge(item, sources, response.found, response.answer, seconds, k)
+
+
+def judge(
+    item: dict[str, Any], sources: list[tuple[str, str]], found: bool, answer: str, seconds: float, k: int
+) -> Outcome:
+    """How an answer (and its listed sources: document id, passage text) measures against the gold."""
     gold_docs = {item["doc"], *(item.get("also_docs") or [])} if item.get("doc") else set()
-    answers = [answer.lower() for answer in item.get("answers") or []]
+    answers = [gold.lower() for gold in item.get("answers") or []]
     return Outcome(
         id=str(item.get("id", "")),
         type=str(item.get("type", "unknown")),
         answerable=bool(gold_docs),
-        doc_hit=any(source.document_id in gold_docs for source in response.sources[:k]),
-        evidence_hit=_evidence_hit(response, gold_docs, answers, k),
-        answer_hit=response.found and any(answer in response.answer.lower() for answer in answers),
-        found=response.found,
+        doc_hit=any(doc in gold_docs for doc, _ in sources[:k]),
+        evidence_hit=any(
+            doc in gold_docs and any(a in text.lower() for a in answers) for doc, text in sources[:k]
+        ),
+        answer_hit=found and any(a in answer.lower() for a in answers),
+        found=found,
         seconds=seconds,
-        answer=response.answer,
-    )
-
-
-def _evidence_hit(response: ChatResponse, gold_docs: set[str], answers: list[str], k: int) -> bool:
-    return any(
-        source.document_id in gold_docs and any(answer in source.text.lower() for answer in answers)
-        for source in response.sources[:k]
+        answer=answer,
+        question=str(item.get("question", "")),
+        expected=tuple(item.get("answers") or ()),
     )
 
 

@@ -6,10 +6,11 @@ cover chunked uploads that send no Content-Length.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.http.errors import refusal_body, send_json
 
 
 class BodyTooLarge(Exception):
@@ -28,8 +29,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
+        path = scope.get("path", "")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+            await self._reject(send, path)
             return
         seen = 0
         started = False
@@ -49,7 +51,7 @@ class BodyLimit:
                     if started:
                         raise BodyTooLarge  # too late for a 413: abort the request
                     rejected = True
-                    await self._reject(send)
+                    await self._reject(send, path)
                     return {"type": "http.disconnect"}
             return message
 
@@ -69,18 +71,6 @@ class BodyLimit:
             if not rejected:  # after the 413, errors are the app's reaction to the disconnect
                 raise
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"request body is larger than {self.max_bytes} bytes", "code": "too_large"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _reject(self, send: Send, path: str) -> None:
+        detail = f"request body is larger than {self.max_bytes} bytes"
+        await send_json(send, 413, refusal_body(path, 413, detail, "too_large"))

@@ -62,6 +62,22 @@ async def send_json(
     await send({"type": "http.response.body", "body": raw})
 
 
+# Routes under this prefix speak OpenAI's dialect, refusals included: `{"error": {...}}`, as its SDKs expect.
+OPENAI_PREFIX = "/v1/"
+_OPENAI_CODES = {"rate_limited": "rate_limit_exceeded"}  # the code OpenAI's SDKs raise RateLimitError for
+
+
+def refusal_body(
+    path: str, status: int, detail: str, code: str, extra: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """A middleware's refusal in the dialect of the route it refuses: OpenAI's under `/v1/`, else ours."""
+    if path.startswith(OPENAI_PREFIX):
+        kind = "requests" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+        error = {"message": detail, "type": kind, "param": None, "code": _OPENAI_CODES.get(code, code)}
+        return {"error": error}
+    return {"detail": detail, "code": code, **(extra or {})}
+
+
 def describe_validation(exc: RequestValidationError) -> str:
     problems = []
     for item in exc.errors():

@@ -11,7 +11,8 @@ happened (ready, cancelled, refused), never what was asked; uvicorn's access lin
 query string, which for the chat routes hold no question (it travels in the body).
 
 Configured by `accords serve` (`configure`), never at import: a library or a test that imports the
-service keeps its own logging.
+service keeps its own logging. ACCORDS_LOG_FORMAT=auto (the default) writes plain text lines instead when
+stderr is a terminal, for a person reading them; JSON lines never hold terminal colour codes.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from asgi_correlation_id import CorrelationIdFilter, CorrelationIdMiddleware
 from fastapi import FastAPI
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MAX_REQUEST_ID = 128
 _REQUEST_ID = re.compile(rf"[A-Za-z0-9._:=+/-]{{1,{MAX_REQUEST_ID}}}")
-LogFormat = Literal["json", "text"]
+LogFormat = Literal["auto", "json", "text"]
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour and cursor codes
 
 
 def valid_request_id(value: str) -> bool:
@@ -46,7 +49,7 @@ def install(app: FastAPI) -> None:
     )
 
 
-def configure(level: str = "INFO", fmt: LogFormat = "json") -> None:
+def configure(level: str = "INFO", fmt: LogFormat = "auto") -> None:
     """Send every logger's records (uvicorn's included) to stderr, as JSON lines or as plain text."""
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -60,14 +63,30 @@ def configure(level: str = "INFO", fmt: LogFormat = "json") -> None:
     logging.getLogger("asgi_correlation_id").setLevel(logging.WARNING)
 
 
+def resolve(fmt: LogFormat, stream: IO[str]) -> Literal["json", "text"]:
+    """`auto`: plain text for a person at a terminal, JSON lines for a collector (a file, a pipe)."""
+    if fmt != "auto":
+        return fmt
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
+class _JsonLines(JsonFormatter):
+    """No terminal codes in a JSON line: uvicorn's `color_message` extra is dropped, any other code cut."""
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: _ANSI.sub("", v) if isinstance(v, str) else v for key, v in log_data.items()}
+
+
 def make_handler(fmt: LogFormat, stream: IO[str]) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.addFilter(CorrelationIdFilter(default_value="-"))
-    if fmt == "json":
+    if resolve(fmt, stream) == "json":
         handler.setFormatter(
-            JsonFormatter(
+            _JsonLines(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "correlation_id": "request_id"},
+                reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             )
         )
     else:

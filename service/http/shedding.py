@@ -5,6 +5,9 @@ without end answers everyone late, then times them all out. Past `max_concurrent
 refused at once with 503 and `Retry-After`, which clients and load balancers know to retry. The cap is a
 plain counter, not an `asyncio.Semaphore`: it never waits (the point is not to queue), and it works the
 same under every event loop (tests open several). A streamed answer holds its slot until the stream ends.
+
+`paths` are the chat routes, as `service.routes.chat_paths` finds them (every route that reaches the
+responder): the same tuple the access middleware applies its rules to, so no chat route escapes either.
 """
 
 from __future__ import annotations
@@ -14,20 +17,14 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.http import metrics
-from service.http.errors import send_json
+from service.http.errors import refusal_body, send_json
 
-OPENAI_PATH = "/v1/chat/completions"
-ANSWER_PATHS = ("/chat", "/chat/stream", OPENAI_PATH)
 RETRY_AFTER_S = 1
 BUSY = "The service is answering as many questions as it can; try again in a moment."
 
 
-def _openai_error(message: str, kind: str, code: str) -> dict[str, object]:
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
-
-
 class ConcurrencyCap:
-    def __init__(self, app: ASGIApp, limit: int, paths: Iterable[str] = ANSWER_PATHS) -> None:
+    def __init__(self, app: ASGIApp, limit: int, paths: Iterable[str]) -> None:
         self.app = app
         self.limit = limit
         self.paths = frozenset(paths)
@@ -40,11 +37,8 @@ class ConcurrencyCap:
         if self.active >= self.limit:
             metrics.REJECTED.labels("saturated").inc()
             headers = {"Retry-After": str(RETRY_AFTER_S)}
-            if scope["path"] == OPENAI_PATH:
-                body = _openai_error(BUSY, "server_error", "overloaded")
-            else:
-                body = {"detail": BUSY, "code": "overloaded", "retry_after": RETRY_AFTER_S}
-            await send_json(send, 503, body, headers)
+            extra = {"retry_after": RETRY_AFTER_S}
+            await send_json(send, 503, refusal_body(scope["path"], 503, BUSY, "overloaded", extra), headers)
             return
         self.active += 1
         metrics.ANSWERS_IN_FLIGHT.inc()

@@ -5,7 +5,10 @@ similarity of one of its sentences (sentence vectors come from ingest, so this c
 and its BM25 score. A weighted sum of the three ranks better than reciprocal-rank fusion of the two lists
 on the dev questions, because a passage that holds one exactly matching sentence beats a passage that is
 vaguely about the topic. Dates and version words in the question then favour the document they name,
-and near-identical passages (one statement published at two URLs) collapse to one.
+and near-identical passages (one statement published at two URLs) collapse to one. The lexical search
+also looks for the countries a question names by their capital or demonym (`aliases`): on the training
+questions that took evidence in the top 5 from 0.872 to 0.917 (paraphrases 0.69 to 0.83); adding them to
+the dense query as well gained nothing more (0.906).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from ingest.embedders import Embedder, Vectors
 from ingest.store import ChunkStore, StoredChunk, date_number
+from service.retrieval.aliases import country_names
 from service.retrieval.catalog import Catalog, version_key
 from service.retrieval.cues import Cues, read_cues
 from service.retrieval.view import StoreView
@@ -124,7 +128,8 @@ class HybridRetriever:
         passage's metadata (its sentence vectors) is most of a question's cost in the store, and the
         sentence score only reorders passages that are already near the top."""
         distance = dict(self._store.nearest(vector, _POOL, _chroma_where(filters)))
-        lexical = {hit.chunk_id: hit.score for hit in self._view.lexical.search(query_text, _POOL, allowed)}
+        words = " ".join([query_text, *country_names(query_text)])  # "Ottawa" finds "Canada" too
+        lexical = {hit.chunk_id: hit.score for hit in self._view.lexical.search(words, _POOL, allowed)}
         distance.update(self._store.distances([c for c in lexical if c not in distance], vector))
         top_lexical = max(lexical.values(), default=0.0) or 1.0
 

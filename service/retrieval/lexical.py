@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +34,16 @@ class LexicalHit:
     score: float
 
 
+# A rebuild starts a compact vocabulary when more than this share of the terms no document uses any more.
+MAX_UNUSED_SHARE = 0.5
+
+
 class Vocabulary:
-    """Term -> id, shared by every rebuild so cached documents keep their ids."""
+    """Term -> id, shared by every rebuild so cached documents keep their ids.
+
+    Only ever added to while in use (an index that is still answering reads it), so the terms of deleted
+    or replaced documents stay; `compact` starts a new one without them when they are the majority.
+    """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -72,6 +80,24 @@ def index_document(version: str, chunks: Iterable[StoredChunk], vocabulary: Voca
     )
 
 
+def compact(
+    vocabulary: Vocabulary, documents: dict[str, IndexedDocument], used: npt.NDArray[np.bool_]
+) -> tuple[Vocabulary, dict[str, IndexedDocument]]:
+    """A new vocabulary of the `used` term ids only (in their old order), and the documents in its ids.
+
+    The old vocabulary is left as it was, for the index that still answers with it."""
+    new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
+    fresh = Vocabulary()
+    fresh.ids = {
+        term: int(new_id[old]) for term, old in vocabulary.ids.items() if old < len(used) and used[old]
+    }
+    encoded = {
+        doc_id: replace(document, terms=tuple(new_id[term_ids] for term_ids in document.terms))
+        for doc_id, document in documents.items()
+    }
+    return fresh, encoded
+
+
 def _passage_terms(chunk: StoredChunk, defined: dict[str, str]) -> list[str]:
     """Title, heading and text, plus the long form of every acronym the document defines and the passage
     uses, plus the acronyms themselves case-sensitively ("#RISE" is not the verb "rise")."""
@@ -106,6 +132,11 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self._chunk_ids)
+
+    def used_terms(self) -> npt.NDArray[np.bool_]:
+        """Whether a passage has each term id of the vocabulary (as it was when this index was built)."""
+        used: npt.NDArray[np.bool_] = self._frequency > 0
+        return used
 
     def idf(self, term: str) -> float:
         """Inverse document frequency over passages; unseen terms count as rare."""

@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from ingest.models import DocumentRecord
 from ingest.store import ChunkStore, StoredChunk
 from service.retrieval.catalog import Catalog
-from service.retrieval.lexical import IndexedDocument, LexicalIndex, Vocabulary, index_document
+from service.retrieval.lexical import (
+    MAX_UNUSED_SHARE,
+    IndexedDocument,
+    LexicalIndex,
+    Vocabulary,
+    compact,
+    index_document,
+)
 from service.retrieval.memory import release_free_memory
 
 log = logging.getLogger(__name__)
@@ -135,6 +142,11 @@ class StoreView:
             if len(document.chunk_ids) == catalog.documents[doc_id].chunks
         }
         index = LexicalIndex(documents, catalog.generation, self._vocabulary)
+        used = index.used_terms()
+        if len(used) and 1.0 - float(used.mean()) > MAX_UNUSED_SHARE:  # deleted documents' terms
+            self._vocabulary, documents = compact(self._vocabulary, documents, used)
+            self._indexed = {doc_id: documents[doc_id] for doc_id in self._indexed}
+            index = LexicalIndex(documents, catalog.generation, self._vocabulary)
         release_free_memory()
         return index
 

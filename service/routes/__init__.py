@@ -1,13 +1,21 @@
 """HTTP routes: thin adapters that parse a request, call the service's use cases, and map the result.
 
-State comes only through `service.deps`. `ROUTERS` is every router the app serves, in one list, so a test
-can walk the app's routes and check each chat route is behind the access rules.
+State comes only through `service.deps`. `ROUTERS` is every router the app serves, in one list.
+`chat_paths` finds the chat routes among them: every route that reaches the responder (`deps.ResponderDep`,
+the only way a route gets one), so a chat route added later is behind the access rules and the
+concurrency cap without being listed anywhere.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Iterable
 
+from fastapi import APIRouter
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from service.deps import get_responder
 from service.routes import (
     admin_documents,
     admin_jobs,
@@ -31,3 +39,29 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_documents.router,
     admin_jobs.router,
 )
+
+
+def routes_of(routers: Iterable[APIRouter] = ROUTERS) -> list[BaseRoute]:
+    """The routes of `routers`, as served (FastAPI includes routers lazily: `app.routes` may hold them
+    whole rather than their routes)."""
+    return [route for router in routers for route in router.routes]
+
+
+def answers_questions(route: BaseRoute) -> bool:
+    """Whether the route gets the responder: the mark of a chat route."""
+
+    def reaches(dependant: Dependant) -> bool:
+        return dependant.call is get_responder or any(reaches(d) for d in dependant.dependencies)
+
+    return isinstance(route, APIRoute) and reaches(route.dependant)
+
+
+def chat_paths(routes: Iterable[BaseRoute]) -> tuple[str, ...]:
+    """The paths of the chat routes, for the access middleware and the concurrency cap (which match paths
+    exactly, so a chat route has a fixed path)."""
+    found = (route.path for route in routes if isinstance(route, APIRoute) and answers_questions(route))
+    paths = tuple(dict.fromkeys(found))
+    templated = [path for path in paths if "{" in path]
+    if templated:
+        raise ValueError(f"chat routes need fixed paths, for the access rules to match them: {templated}")
+    return paths

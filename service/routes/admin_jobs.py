@@ -8,9 +8,10 @@ Poll the job for its status, progress and per-file errors (`service.admin.jobs`)
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,16 @@ class JobRequest(BaseModel):
     prune: bool = Field(default=False, description="Delete documents under the folder whose file is gone.")
 
 
+# The bodies /docs offers to send: valid requests (tested as sent, with the folder under the ingest root).
+JOB_EXAMPLES: dict[str, Example] = {
+    "folder": {"summary": "Ingest a folder", "value": {"path": "agreements"}},
+    "prune": {
+        "summary": "Ingest a folder and delete what is gone from it",
+        "value": {"path": "agreements", "prune": True},
+    },
+}
+
+
 @router.post(
     "/ingest-jobs",
     status_code=202,
@@ -45,7 +56,10 @@ class JobRequest(BaseModel):
     },
 )
 async def start_job(
-    body: JobRequest, request: Request, admin: AdminDep, state: AdminStateDep
+    body: Annotated[JobRequest, Body(openapi_examples=JOB_EXAMPLES)],
+    request: Request,
+    admin: AdminDep,
+    state: AdminStateDep,
 ) -> JSONResponse:
     """Start ingesting a folder under the ingest root; 202 with the job (poll its Location)."""
     root = state.settings.ingest_root

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from fastapi.openapi.models import Example
 
 from service.deps import ResponderDep
 from service.schemas import ChatRequest, ChatResponse, ErrorBody
@@ -19,13 +22,34 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def require_json(request: Request) -> None:
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "send the request as JSON (Content-Type: application/json)")
+# The bodies /docs offers to send (the first is filled in): each is a valid request, tested as sent.
+CHAT_EXAMPLES: dict[str, Example] = {
+    "question": {
+        "summary": "A question",
+        "value": {"question": "When does the Northwater Basin Treaty enter into force?"},
+    },
+    "filters": {
+        "summary": "Only some documents, three sources",
+        "value": {
+            "question": "How much will Canada provide for coastal resilience?",
+            "filters": {"kind": ["fact-sheet"], "date_from": "2024-01-01", "date_to": "2024-12-31"},
+            "top_k": 3,
+        },
+    },
+    "documents": {
+        "summary": "Only named documents",
+        "value": {
+            "question": "What changed in the revised joint statement?",
+            "filters": {"document_id": ["aldermere-korvath-joint-statement-v2-revised"]},
+        },
+    },
+}
+ChatBody = Annotated[ChatRequest, Body(openapi_examples=CHAT_EXAMPLES)]
 
 
-@router.post("/chat", response_model=ChatResponse, responses=ERRORS, dependencies=[Depends(require_json)])
-async def chat(body: ChatRequest, responder: ResponderDep) -> ChatResponse:
+# Not JSON (415), a body nested too deep (400), the access rules and the cap: the middleware's, for every
+# chat route (`service.http.install_middleware`).
+@router.post("/chat", response_model=ChatResponse, responses=ERRORS)
+async def chat(body: ChatBody, responder: ResponderDep) -> ChatResponse:
     """Answer a question from the documents, citing each sentence's passage as [n]."""
     return await responder.respond(body)

@@ -1,15 +1,24 @@
-"""Liveness and readiness, for load balancers and the container HEALTHCHECK."""
+"""Liveness and readiness, for load balancers and the container HEALTHCHECK.
+
+`/ready` answers anyone, so its reason is generic ("the document store is unreachable"); what went wrong
+(an address, an exception's text) goes to the log, and into the answer only for a caller with a valid
+admin token (the admin API's gate decides).
+"""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.store import StoreUnavailable
+from service.access import caller_of
 from service.deps import runtime_of
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/health")
@@ -27,5 +36,9 @@ async def ready(request: Request) -> JSONResponse:
     try:
         await run_in_threadpool(runtime.store.generation)
     except StoreUnavailable as err:
-        return JSONResponse({"status": "unavailable", "detail": str(err)}, status_code=503)
+        log.warning("not ready: %s", err)
+        body = {"status": "unavailable", "detail": "the document store is unreachable"}
+        if runtime.admin.gate.check(caller_of(request.scope)).who is not None:
+            body["error"] = str(err)
+        return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready", "documents": len(runtime.view.catalog.documents)})

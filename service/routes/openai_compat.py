@@ -23,12 +23,69 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from ingest.store import StoreUnavailable
 from service.chat import Delta, Done, Error, Responder, Turn
 from service.deps import ResponderDep
-from service.routes.openai_dialect import MODEL_ID, OpenAIError, chunk, completion, extras, new_id, parse
+from service.routes.openai_dialect import (
+    MODEL_ID,
+    CompletionRequest,
+    OpenAIError,
+    chunk,
+    completion,
+    extras,
+    new_id,
+    parse,
+)
 from service.schemas import ChatRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 log = logging.getLogger(__name__)
 _STARTED = int(time.time())
+_QUESTION = "When does the Northwater Basin Treaty enter into force?"
+# The bodies /docs offers to send (the first is filled in): each is a valid request, tested as sent.
+COMPLETION_EXAMPLES: dict[str, dict[str, object]] = {
+    "question": {
+        "summary": "A question",
+        "value": {"model": MODEL_ID, "messages": [{"role": "user", "content": _QUESTION}]},
+    },
+    "follow-up": {
+        "summary": "A follow-up: earlier turns are the conversation",
+        "value": {
+            "model": MODEL_ID,
+            "messages": [
+                {"role": "user", "content": _QUESTION},
+                {"role": "assistant", "content": "The Treaty enters into force on ... [1]"},
+                {"role": "user", "content": "Who are its parties?"},
+            ],
+        },
+    },
+    "stream": {
+        "summary": "Streamed, with accords' own filters and number of sources",
+        "value": {
+            "model": MODEL_ID,
+            "stream": True,
+            "top_k": 3,
+            "filters": {"kind": ["agreement-text"]},
+            "messages": [{"role": "user", "content": _QUESTION}],
+        },
+    },
+}
+
+
+def _inline(schema: object, defs: dict[str, object]) -> object:
+    """`schema` with its `#/$defs/...` references replaced by the definitions (the models have no cycle)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in schema.items() if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    return schema
+
+
+def _completion_body() -> dict[str, object]:
+    """The request body for /docs: the route parses it itself, to answer errors the OpenAI way (400)."""
+    schema = CompletionRequest.model_json_schema()
+    body = {"schema": _inline(schema, schema.get("$defs", {})), "examples": COMPLETION_EXAMPLES}
+    return {"requestBody": {"required": True, "content": {"application/json": body}}}
 
 
 @router.get("/models")
@@ -40,7 +97,11 @@ async def models() -> dict[str, object]:
     }
 
 
-@router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+@router.post(
+    "/chat/completions",
+    responses={200: {"content": {"text/event-stream": {}}}},
+    openapi_extra=_completion_body(),
+)
 async def chat_completions(request: Request, responder: ResponderDep) -> Response:
     """OpenAI chat completions: the last user message is the question; `stream` is supported."""
     try:

@@ -18,13 +18,13 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ingest.store import StoreUnavailable
 from service.chat import Delta, Error, Event, Responder, Sources
 from service.deps import ResponderDep
-from service.routes.chat import ERRORS, require_json
+from service.routes.chat import ERRORS, ChatBody
 from service.schemas import ChatRequest
 
 router = APIRouter(tags=["chat"])
@@ -34,9 +34,8 @@ log = logging.getLogger(__name__)
 @router.post(
     "/chat/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
-    dependencies=[Depends(require_json)],
 )
-async def chat_stream(body: ChatRequest, responder: ResponderDep) -> EventSourceResponse:
+async def chat_stream(body: ChatBody, responder: ResponderDep) -> EventSourceResponse:
     """Stream the answer: `sources`, then `delta` events, then `done` with the full /chat response."""
     return EventSourceResponse(_events(responder, body), ping=15)
 

@@ -25,11 +25,12 @@ from typing import Any
 
 import pytest
 
+from harness import ServiceProcess, UvicornThread, accords_env, bound_socket, serve, url_of
 from ingest.embedders import Embedder
 from service.access.sitekeys import SiteKeyStore
 
 from .pages import host_app
-from .servers import AccordsServer, ServerThread, bind, ingest_corpus, origin_of
+from .servers import create_key, ingest_corpus
 from .stub_service import create_app as create_stub
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,7 +64,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture(scope="session")
 def _sockets() -> Iterator[dict[str, socket.socket]]:
     # Bound up front so every server knows the others' origins before any of them starts.
-    socks = {"page": bind(), "foreign": bind(), "stub": bind()}
+    socks = {"page": bound_socket(), "foreign": bound_socket(), "stub": bound_socket()}
     yield socks
     for sock in socks.values():
         sock.close()
@@ -71,17 +72,17 @@ def _sockets() -> Iterator[dict[str, socket.socket]]:
 
 @pytest.fixture(scope="session")
 def page_origin(_sockets: dict[str, socket.socket]) -> str:
-    return origin_of(_sockets["page"])
+    return url_of(_sockets["page"])
 
 
 @pytest.fixture(scope="session")
 def foreign_origin(_sockets: dict[str, socket.socket]) -> str:
-    return origin_of(_sockets["foreign"])
+    return url_of(_sockets["foreign"])
 
 
 @dataclass(frozen=True)
 class RealService:
-    server: AccordsServer
+    server: ServiceProcess
     keys: dict[str, str]  # role -> site key
 
     @property
@@ -101,15 +102,10 @@ def real_service(
         "blocked": store.create(["https://elsewhere.example"]).key,
     }
     # Generous defaults so that only the `limited` key ever answers 429 in this suite.
-    server = AccordsServer(
-        data_dir, root / "serve.log", ACCORDS_RATE_LIMIT_IP="1000/minute", ACCORDS_SITE_KEY_RATE="1000/minute"
-    )
-    try:
-        server.wait_ready()
-        keys["limited"] = server.create_key("--origin", page_origin, "--rate", "2/minute")
+    env = accords_env(data_dir, ACCORDS_RATE_LIMIT_IP="1000/minute", ACCORDS_SITE_KEY_RATE="1000/minute")
+    with serve(root / "serve.log", env) as server:
+        keys["limited"] = create_key(data_dir, "--origin", page_origin, "--rate", "2/minute")
         yield RealService(server, keys)
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +122,8 @@ def site_keys(real_service: RealService) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def stub_url(_sockets: dict[str, socket.socket], page_origin: str) -> Iterator[str]:
     app = create_stub({STUB_KEYS["main"]: {page_origin}, STUB_KEYS["blocked"]: set()})
-    with ServerThread(app, _sockets["stub"]):
-        yield origin_of(_sockets["stub"])
+    with UvicornThread(app, _sockets["stub"], lifespan="off"):
+        yield url_of(_sockets["stub"])
 
 
 @dataclass
@@ -146,7 +142,10 @@ def host_pages(
 ) -> Iterator[HostPages]:
     pages = HostPages(page_origin, foreign_origin)
     app = host_app(pages.services)
-    with ServerThread(app, _sockets["page"]), ServerThread(app, _sockets["foreign"]):
+    with (
+        UvicornThread(app, _sockets["page"], lifespan="off"),
+        UvicornThread(app, _sockets["foreign"], lifespan="off"),
+    ):
         yield pages
 
 

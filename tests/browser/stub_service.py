@@ -83,6 +83,34 @@ HOSTILE = {
     "score": 0.5,
 }
 
+# A passage with Markdown heading marks, as the service keeps them in `text` (its offsets count them);
+# the widget must never show them.
+ANNEX_TEXT = (
+    "## Annex A — Lines of contact\n"
+    "### Map\n"
+    "The lines of contact are shown on the attached map. Both sides withdraw 5 km from them."
+)
+ANNEX = {
+    "id": 2,
+    "document_id": "ceasefire-2024/annex-a",
+    "title": "Ceasefire Agreement, Annex A",
+    "url": "https://example.org/ceasefire-annex.pdf",
+    "date": "2024-04-21",
+    "kind": "treaty",
+    "heading": "Annex A — Lines of contact",
+    "page": 12,
+    "text": ANNEX_TEXT,
+    "start": 5000,
+    "end": 5000 + len(ANNEX_TEXT),
+    "score": 0.42,
+}
+# Where the quote of the "exact" answer sits in ANNEX's text: the service's passage_start/passage_end.
+ANNEX_QUOTE = "Both sides withdraw 5 km from them."
+NOT_FOUND = (
+    "The documents do not contain an answer to this question. The closest documents are "
+    "“Joint Statement on Monitoring” (2024-04-22) and “Ceasefire Agreement, Annex A” (2024-04-21)."
+)
+
 RETRY_AFTER_SECONDS = 17
 
 
@@ -145,9 +173,22 @@ def _script_for(question: str, conversation_id: str, follow_up: bool) -> Script:
             '<a href="javascript:window.__pwned=1">click</a>'
         )
         return Script(sources, _pieces(answer), _done(answer, sources, conversation_id))
-    if "moon" in q:  # nothing in the documents
-        answer = "I could not find this in the documents."
-        return Script([MONITORING], [answer], _done(answer, [MONITORING], conversation_id, found=False))
+    if "moon" in q:  # nothing in the documents: no citation, but the closest passages as sources
+        sources = [{**MONITORING, "id": 1}, ANNEX]
+        done = _done(NOT_FOUND, sources, conversation_id, found=False, sentences=[])
+        return Script(sources, _pieces(NOT_FOUND), done)
+    if "exact" in q:  # the quote's offsets in the passage: highlighted as given, not matched by text
+        sources = [ANNEX, {**CEASEFIRE, "id": 1}]
+        # Worded so that matching by text would find nothing: only the offsets can place it.
+        answer = "Each army pulls back a little. [2] The ceasefire starts in May. [1]"
+        first = answer.index("[2]") + 3
+        quote = {"passage_start": ANNEX_TEXT.index(ANNEX_QUOTE)}
+        quote["passage_end"] = quote["passage_start"] + len(ANNEX_QUOTE)
+        sentences = [
+            {"start": 0, "end": first, "sources": [2], **quote},
+            {"start": first + 1, "end": len(answer), "sources": [1]},
+        ]
+        return Script(sources, _pieces(answer), _done(answer, sources, conversation_id, sentences=sentences))
     if "degraded" in q:
         sources = [CEASEFIRE]
         # Markers before the full stop, so the server's splitter sees two sentences.

@@ -14,7 +14,17 @@ from collections.abc import Callable
 import pytest
 
 from .conftest import Opened
-from .helpers import SEND, ask, chat_requests, expect, last_answer, open_panel, wait_done
+from .helpers import (
+    FOCUSED_IN_WIDGET,
+    SEND,
+    ask,
+    chat_requests,
+    expect,
+    last_answer,
+    open_panel,
+    wait_done,
+)
+from .stub_service import ANNEX_QUOTE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
@@ -107,3 +117,81 @@ def test_unavailable_and_unreachable(open_page: OpenPage) -> None:
     page.route("**/widget/status*", lambda route: route.abort())
     ask(page, "When does the ceasefire start?")
     expect(wait_done(page).locator(".notice.error")).to_have_text("Cannot reach the service.")
+
+
+def test_refusal_lists_closest_passages_not_citations(open_page: OpenPage) -> None:
+    opened = open_page("basic", stub=True)
+    page = opened.page
+    open_panel(page)
+    ask(page, "tea on the moon")
+    answer = wait_done(page)
+    expect(answer).to_have_class("msg bot not-found")
+    expect(answer.locator(".label")).to_have_text("Not found in the documents")
+    expect(answer.locator(".answer")).to_contain_text(
+        "The closest documents are “Joint Statement on Monitoring”"
+    )
+    expect(answer.locator(".chip")).to_have_count(0)
+    expect(answer.locator(".sources")).to_have_count(0)
+    closest = page.get_by_role("list", name="Closest passages")
+    expect(closest).to_have_count(1)
+    expect(answer.locator(".closest-title")).to_have_text("Closest passages")
+    items = closest.get_by_role("listitem")
+    expect(items).to_have_text(
+        [
+            "Joint Statement on Monitoring · 2024-04-22",
+            "Ceasefire Agreement, Annex A · 2024-04-21 · Annex A — Lines of contact",
+        ]
+    )
+    opened.shot("14-closest-passages")
+
+    items.nth(1).get_by_role("button", name="Show closest passage: Ceasefire Agreement, Annex A").click()
+    passage = page.get_by_role("document", name="Closest passage: Ceasefire Agreement, Annex A")
+    expect(passage).to_be_visible()
+    expect(passage.locator(".p-note")).to_have_text(
+        "A closest passage: the documents do not answer the question, and nothing here is cited."
+    )
+    expect(passage.locator("mark")).to_have_count(0)
+    expect(passage.locator(".p-text")).to_have_text(
+        "Annex A — Lines of contact\nMap\nThe lines of contact are shown on the attached map. "
+        "Both sides withdraw 5 km from them."
+    )
+    expect(passage.locator(".p-meta")).to_have_text(
+        "2024-04-21 · Annex A — Lines of contact · page 12 · treaty"
+    )
+    opened.shot("15-closest-passage")
+    page.keyboard.press("Escape")
+    assert page.evaluate(FOCUSED_IN_WIDGET) == "closest-open"
+
+    page.reload()  # the transcript keeps the closest passages
+    open_panel(page)
+    expect(page.get_by_role("list", name="Closest passages").get_by_role("listitem")).to_have_count(2)
+    ask(page, "When does the ceasefire start?")  # a found answer keeps the citation UI
+    found = wait_done(page)
+    expect(found).to_have_class("msg bot")
+    expect(found.locator(".sources-title")).to_have_text("Sources")
+    expect(found.locator(".closest")).to_have_count(0)
+    assert opened.errors == []
+
+
+def test_quote_offsets_place_the_highlight(open_page: OpenPage) -> None:
+    opened = open_page("basic", stub=True)
+    page = opened.page
+    open_panel(page)
+    ask(page, "exact offsets")
+    answer = wait_done(page)
+    chips = answer.locator(".chip")
+    expect(chips).to_have_text(["2", "1"])
+    chips.first.click()  # its words match nothing in the passage: only the offsets place the mark
+    passage = page.locator("accords-chat .passage")
+    expect(passage.locator("mark")).to_have_text(ANNEX_QUOTE)
+    expect(passage.locator(".p-note")).to_have_text("Highlighted: the part that the answer cites.")
+    expect(passage.locator(".p-text")).not_to_contain_text("#")
+    expect(passage.locator(".p-text")).to_contain_text("Annex A — Lines of contact\nMap\nThe lines")
+    page.locator("accords-chat .back").click()
+    answer.locator(".sources .src-open").first.click()  # the Sources entry opens it the same way
+    expect(passage.locator("mark")).to_have_text(ANNEX_QUOTE)
+    page.keyboard.press("Escape")
+    chips.nth(1).click()  # no offsets and no textual match: the whole passage
+    expect(passage.locator("mark")).to_have_count(0)
+    expect(passage.locator(".p-note")).to_contain_text("could not be located exactly")
+    assert opened.errors == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -146,15 +147,38 @@ def test_not_found_looks_different(open_page: OpenPage) -> None:
     opened = open_page("basic")
     page = opened.page
     open_panel(page)
-    ask(page, "What is the price of tea on the moon?")
+    ask(page, "What is the price of tea on the moon?")  # the real model refuses it
     answer = wait_done(page)
     expect(answer).to_have_class("msg bot not-found")
     expect(answer.locator(".label")).to_have_text("Not found in the documents")
+    expect(answer.locator(".answer")).to_contain_text("The closest documents are")
+    expect(answer.locator(".answer")).not_to_contain_text(re.compile(r"\[\d+\]"))
+    # The closest passages are listed, but not as citations: no "Sources", no chips, a list of their own.
     expect(answer.locator(".sources")).to_have_count(0)
     expect(answer.locator(".chip")).to_have_count(0)
+    closest = answer.get_by_role("list", name="Closest passages")
+    expect(closest).to_have_count(1)
+    expect(answer.locator(".closest-title")).to_have_text("Closest passages")
+    expect(answer.locator(".closest .chip")).to_have_count(0)
+    expect(closest.get_by_role("listitem").first).to_be_visible()
+    expect(closest).not_to_contain_text(re.compile(r"\[\d+\]"))
+    muted = answer.locator(".closest-title").evaluate("e => getComputedStyle(e).color")
+    assert answer.locator(".closest-open").first.evaluate("e => getComputedStyle(e).color") == muted
+    opened.shot("11-not-found")
+    first = closest.locator(".closest-open").first
+    title = first.inner_text()
+    first.click()
+    passage = page.locator("accords-chat .passage")
+    expect(passage).to_be_visible()
+    expect(passage.locator(".p-title")).to_have_text(title)
+    expect(passage.locator(".p-note")).to_contain_text("closest passage")
+    expect(passage.locator("mark")).to_have_count(0)
+    shown = passage.locator(".p-text").inner_text()
+    assert shown.strip() and not re.search(r"(?m)^[ \t]*#{1,6}[ \t]", shown), shown  # no heading marks
+    page.keyboard.press("Escape")
+    assert page.evaluate(FOCUSED_IN_WIDGET) == "closest-open"
     ask(page, QUESTION)
     expect(wait_done(page)).to_have_class("msg bot")
-    opened.shot("11-not-found")
 
 
 def test_custom_attributes_dark_mode_and_isolation(open_page: OpenPage) -> None:

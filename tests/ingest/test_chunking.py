@@ -1,8 +1,8 @@
 import pytest
 
+from harness import HashingEmbedder
 from ingest.chunking import Chunker, ChunkingConfig
 from ingest.models import LoadedDocument, PageSpan
-from tests.fakes import HashingEmbedder
 
 LONG_ARTICLE = "ARTICLE 7: Cooperation\n\n" + "\n\n".join(
     f"{n}. The Parties shall cooperate on matter number {n}, including customs, standards and energy. "

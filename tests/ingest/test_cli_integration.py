@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from harness import run_accords, start_accords, store_settings
 from ingest.store import ChunkStore, open_client, open_store
 from tests.conftest import SAMPLES
-from tests.procs import run_accords, start_accords, store_settings
 
 pytestmark = pytest.mark.slow
 

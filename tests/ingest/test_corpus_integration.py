@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from harness import run_accords, start_accords
 from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
 from ingest.store import ChunkStore, open_store
 from service.settings import Settings
 from tests.conftest import IngestedCorpus
-from tests.procs import run_accords, start_accords
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness import HashingEmbedder
 from ingest.store import StoreMismatch, open_store, suggest_collection
 from service.settings import Settings
-from tests.fakes import HashingEmbedder
 
 
 class Named(HashingEmbedder):

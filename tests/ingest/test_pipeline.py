@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from harness import HashingEmbedder
 from ingest.discovery import UsageError
 from ingest.pipeline import Ingestor
 from ingest.store import ChunkStore
 from ingest.summary import IngestSummary
 from service.settings import Settings
-from tests.fakes import HashingEmbedder
 
 STATEMENT = """---
 title: Joint Statement on Energy

@@ -12,17 +12,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from harness import HashingEmbedder, ScriptedEmbeddings, UvicornThread, free_port
 from ingest.embedders import EmbeddingsUnavailable
 from ingest.embedders.remote import RemoteEmbedder, endpoint_url
 from ingest.embedders.tokens import ESTIMATE_FACTOR, bundled_tokenizer_path, exact_counter, remote_counter
 from ingest.pipeline import Ingestor
 from ingest.store import open_store
 from service.settings import Settings
-from tests.chroma_server import free_port
 from tests.conftest import SAMPLES
-from tests.embeddings_server import ScriptedEmbeddings
-from tests.fakes import HashingEmbedder
-from tests.uvicorn_thread import UvicornThread
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from harness import HashingEmbedder
 from ingest.models import Chunk, DocumentRecord
 from ingest.store import ChunkStore, StoreMismatch, open_store
 from service.settings import Settings
-from tests.fakes import HashingEmbedder, nearest_chunks
+from tests.fakes import nearest_chunks
 
 
 def record(doc_id: str = "doc", version: str = "v1" * 8, chunks: int = 2) -> DocumentRecord:

@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from harness import HashingEmbedder
 from ingest.models import Chunk, DocumentRecord
 from ingest.store import ChunkStore, StoredChunk, chunk_id
-from tests.fakes import HashingEmbedder, nearest_chunks
+from tests.fakes import nearest_chunks
 
 
 def record(round_: int) -> DocumentRecord:

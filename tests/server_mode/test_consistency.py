@@ -20,13 +20,19 @@ from typing import Any
 
 import pytest
 
+from harness import (
+    ChromaServer,
+    HashingEmbedder,
+    ScriptedEmbeddings,
+    ServiceProcess,
+    accords_env,
+    collection_for,
+)
 from ingest.store import ChunkStore, open_store
 from service.retrieval.hybrid import _POOL as DENSE_POOL
 from service.settings import Settings
-from tests.chroma_server import ChromaServer, collection_for
-from tests.embeddings_server import ScriptedEmbeddings
-from tests.fakes import HashingEmbedder, nearest_chunks
-from tests.server_mode.conftest import MODEL, Service, ingest, stack_env
+from tests.fakes import nearest_chunks
+from tests.server_mode.conftest import MODEL, ingest, stack_env
 
 pytestmark = pytest.mark.slow
 log = logging.getLogger(__name__)
@@ -96,10 +102,10 @@ class Seen:
     body: dict[str, Any]
 
 
-def poll(service: Service, index: int, question: str, seen: list[Seen], stop: threading.Event) -> None:
+def poll(service: ServiceProcess, index: int, question: str, seen: list[Seen], stop: threading.Event) -> None:
     while not stop.is_set():
         started = time.monotonic()
-        response = service.chat.engine(question, top_k=TOP_K)
+        response = service.chat(question, top_k=TOP_K)
         seen.append(Seen(index, question, started, time.monotonic(), response.status_code, response.json()))
 
 
@@ -120,7 +126,7 @@ def version_of(source: dict[str, Any], old: str, new: str) -> set[str]:
 def test_every_process_answers_from_the_new_version_and_never_from_an_uncommitted_one(
     chroma_server: ChromaServer,
     embeddings: ScriptedEmbeddings,
-    services: list[Service],
+    services: list[ServiceProcess],
     tmp_path: Path,
 ) -> None:
     data, corpus = tmp_path / "data", tmp_path / "corpus"
@@ -132,7 +138,7 @@ def test_every_process_answers_from_the_new_version_and_never_from_an_uncommitte
     old_text, old_version = store.document_text(DOC), store.documents()[DOC].version
     assert old_text
     for index in range(3):  # the third is asked nothing until BOUND_S after the commit
-        services.append(Service(data, tmp_path / f"serve-{index}.log", env))
+        services.append(ServiceProcess(tmp_path / f"serve-{index}.log", accords_env(data, **env)))
     for service in services:
         service.wait_ready()
 

@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.chroma_server import ChromaServer
+from harness import ChromaServer, ScriptedEmbeddings, ServiceProcess, accords_env
 from tests.conftest import SAMPLES
-from tests.embeddings_server import ScriptedEmbeddings
-from tests.server_mode.conftest import Service, ingest, stack_env
+from tests.server_mode.conftest import ingest, stack_env
 
 pytestmark = pytest.mark.slow
 log = logging.getLogger(__name__)
@@ -33,10 +32,10 @@ def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
         server.kill()
 
 
-def assert_unavailable(service: Service, since: float) -> float:
+def assert_unavailable(service: ServiceProcess, since: float) -> float:
     """Both routes refuse with 503 and a JSON reason; returns the seconds from `since` to the answers."""
     ready = service.http.get("/ready")
-    chat = service.chat.engine(QUESTION)
+    chat = service.chat(QUESTION)
     latency = time.monotonic() - since
     assert (ready.status_code, ready.json()["status"]) == (503, "unavailable"), ready.text
     assert chat.status_code == 503 and chat.headers["retry-after"], chat.text
@@ -47,30 +46,32 @@ def assert_unavailable(service: Service, since: float) -> float:
     return latency
 
 
-def wait_answering(service: Service, since: float, timeout: float = 10) -> float:
+def wait_answering(service: ServiceProcess, since: float, timeout: float = 10) -> float:
     """Seconds from `since` until `/ready` is 200 and `/chat` answers again."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             ready = service.http.get("/ready", timeout=2).status_code
-            if ready == 200 and service.chat.engine(QUESTION).status_code == 200:
+            if ready == 200 and service.chat(QUESTION).status_code == 200:
                 return time.monotonic() - since
         except httpx.TransportError:
             pass
         time.sleep(0.02)
-    raise AssertionError(f"the service did not recover within {timeout} s:\n{service.output()}")
+    raise AssertionError(f"the service did not recover within {timeout} s:\n{service.log_tail()}")
 
 
 def test_a_killed_or_hung_chroma_gives_503_within_a_second_and_the_service_recovers(
-    chroma: ChromaServer, embeddings: ScriptedEmbeddings, services: list[Service], tmp_path: Path
+    chroma: ChromaServer, embeddings: ScriptedEmbeddings, services: list[ServiceProcess], tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     env = stack_env(chroma, data, embeddings)
     ingest(data, SAMPLES, env)
-    service = Service(data, tmp_path / "serve.log", {**env, "ACCORDS_CHROMA_TIMEOUT_S": str(TIMEOUT_S)})
+    service = ServiceProcess(
+        tmp_path / "serve.log", accords_env(data, **env, ACCORDS_CHROMA_TIMEOUT_S=str(TIMEOUT_S))
+    )
     services.append(service)
     service.wait_ready()
-    answer = service.chat.engine(QUESTION)
+    answer = service.chat(QUESTION)
     assert answer.status_code == 200 and answer.json()["found"], answer.text
 
     chroma.kill()
@@ -81,7 +82,7 @@ def test_a_killed_or_hung_chroma_gives_503_within_a_second_and_the_service_recov
     chroma.start()  # same path, same port
     heartbeat = time.monotonic()
     recovered = wait_answering(service, heartbeat)
-    assert service.chat.engine(QUESTION).json()["answer"] == answer.json()["answer"]
+    assert service.chat(QUESTION).json()["answer"] == answer.json()["answer"]
 
     chroma.freeze()
     frozen = time.monotonic()

@@ -10,21 +10,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import ScriptedEmbeddings, ServiceProcess, accords_env, run_accords
 from ingest.embedders.remote import RemoteEmbedder
 from ingest.pipeline import Ingestor
 from ingest.store import open_store
 from service.app import create_app
 from tests.conftest import SAMPLES
-from tests.embeddings_server import ScriptedEmbeddings
-from tests.procs import run_accords
-from tests.server_mode.conftest import MODEL, Service
+from tests.server_mode.conftest import MODEL
 from tests.service.conftest import service_settings
 
 pytestmark = pytest.mark.slow
 
 
 def test_ingest_and_answers_through_an_embeddings_server_and_no_mixing_of_models(
-    embeddings: ScriptedEmbeddings, services: list[Service], tmp_path: Path
+    embeddings: ScriptedEmbeddings, services: list[ServiceProcess], tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     env = {
@@ -41,10 +40,10 @@ def test_ingest_and_answers_through_an_embeddings_server_and_no_mixing_of_models
     listing = run_accords(data, "docs", "--json", **env)
     assert len(json.loads(listing.stdout)) == 7
 
-    service = Service(data, tmp_path / "serve.log", env)
+    service = ServiceProcess(tmp_path / "serve.log", accords_env(data, **env))
     services.append(service)
     service.wait_ready()
-    body = service.chat.engine("What is the minimum flow at the Keld gauging station?").json()
+    body = service.chat("What is the minimum flow at the Keld gauging station?").json()
     assert body["found"] and "42 cubic metres per second" in body["answer"], body
     assert body["sources"][0]["document_id"] == "northwater-basin-treaty"
     service.stop()

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from harness import ChromaServer, ScriptedEmbeddings, collection_for, run_accords, start_accords
 from ingest.store import guard as lease
 from ingest.store import open_store
 from service.settings import Settings
-from tests.chroma_server import ChromaServer, collection_for
-from tests.embeddings_server import ScriptedEmbeddings
 from tests.ingest.test_cli_integration import synthetic_corpus
-from tests.procs import run_accords, start_accords
 from tests.server_mode.conftest import stack_env
 
 pytestmark = pytest.mark.slow

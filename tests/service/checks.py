@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from service.answer.extractive import tidy
 from service.evaluation import Outcome, evaluate
 from service.schemas import ChatResponse
 
@@ -36,7 +37,9 @@ def quotes(response: ChatResponse | dict[str, Any]) -> list[tuple[str, list[int]
 
 
 def assert_verbatim(response: ChatResponse | dict[str, Any]) -> None:
-    """Every sentence of an extractive answer appears verbatim in the text of each source it cites.
+    """Every sentence of an extractive answer is copied from each source it cites: verbatim but for its
+    layout (`tidy`: line breaks joined, heading marks and the document's bracketed notes dropped), and its
+    `passage_start`/`passage_end` point at exactly that span of the first cited source.
 
     LLM answers paraphrase by design, so only their citations' targets are checked (`check_chat_response`).
     """
@@ -44,12 +47,15 @@ def assert_verbatim(response: ChatResponse | dict[str, Any]) -> None:
     if parsed.mode != "extractive":
         return
     texts = {source.id: source.text for source in parsed.sources}
-    for quote, cited in quotes(parsed):
+    for (quote, cited), sentence in zip(quotes(parsed), parsed.sentences, strict=True):
         assert quote.strip(), f"empty quote in {parsed.answer!r}"
         assert cited, f"uncited sentence {quote!r}"
         for source_id in cited:
             assert source_id in texts, f"[{source_id}] cited but not listed"
-            assert quote in texts[source_id], f"not verbatim in source [{source_id}]: {quote!r}"
+            assert quote in tidy(texts[source_id]), f"not verbatim in source [{source_id}]: {quote!r}"
+        if sentence.passage_start is not None and sentence.passage_end is not None:
+            span = texts[cited[0]][sentence.passage_start : sentence.passage_end]
+            assert tidy(span) == quote, (span, quote)
     if parsed.found:  # nothing but cited quotes: no connecting text of the service's own
         spans = [parsed.answer[s.start : s.end] for s in parsed.sentences]
         assert " ".join(spans) == parsed.answer, f"text outside the cited sentences: {parsed.answer!r}"
@@ -69,8 +75,8 @@ def check_chat_response(response: ChatResponse | dict[str, Any]) -> ChatResponse
     for source in parsed.sources:
         assert source.text and 0 <= source.start < source.end
         assert source.end - source.start == len(source.text), source
-    if not parsed.found:
-        assert (markers, parsed.sources, parsed.sentences) == (set(), [], []), parsed
+    if not parsed.found:  # the closest passages may be listed, but nothing is cited
+        assert (markers, parsed.sentences) == (set(), []), parsed
         assert parsed.answer.startswith(NOT_FOUND), parsed.answer
     else:
         assert parsed.sentences, parsed

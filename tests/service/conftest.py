@@ -11,9 +11,6 @@ a real `accords serve` on 127.0.0.1.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +19,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder, ServiceProcess, accords_env, run_accords, serve
 from ingest.pipeline import Ingestor
 from ingest.store import open_store
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import SAMPLES
-from tests.fakes import HashingEmbedder
-from tests.procs import ACCORDS, accords_env, run_accords
 from tests.service.checks import verify_chat_responses
 
 # An undated document of its own kind, in a subfolder (its id contains "/").
@@ -112,12 +108,6 @@ def client(sample_data: Path, fake: HashingEmbedder) -> Iterator[TestClient]:
 # ---------------------------------------------------------------------------- real model, real server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def real_sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The samples ingested with the bundled model by the real command (`accords ingest samples`)."""
@@ -127,57 +117,15 @@ def real_sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-class Server:
-    def __init__(self, data_dir: Path, log: Path, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        with log.open("w") as sink:
-            self.process = subprocess.Popen(
-                [*ACCORDS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=accords_env(data_dir, ACCORDS_RATE_LIMIT_IP="off", **env),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-
-    def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"accords serve exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
-        raise AssertionError(f"accords serve not ready after {timeout} s:\n{self.output()}")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-
-
 @pytest.fixture(scope="session")
-def real_server(real_sample_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def real_server(real_sample_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """`accords serve` over the real-model sample store, on a free port of 127.0.0.1."""
-    server = Server(real_sample_data, tmp_path_factory.mktemp("serve") / "serve.log")
-    try:
-        server.wait_ready()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with serve(log, accords_env(real_sample_data, ACCORDS_RATE_LIMIT_IP="off")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def http(real_server: Server) -> Iterator[httpx.Client]:
+def http(real_server: ServiceProcess) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=real_server.url, timeout=60, trust_env=False) as http_client:
         yield verify_chat_responses(http_client)

@@ -18,14 +18,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder, UvicornThread
 from ingest.embedders import Embedder, Spans, Vectors
 from service.app import create_app
 from tests.conftest import SAMPLES
-from tests.fakes import HashingEmbedder
 from tests.service.admin_support import AUTH, TOKEN, copy_store, start_job, upload, wait_for_job
 from tests.service.checks import verify_chat_responses
 from tests.service.conftest import service_settings
-from tests.uvicorn_thread import UvicornThread
 
 TREATY = "northwater-basin-treaty"
 QUESTIONS = [

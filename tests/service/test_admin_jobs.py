@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder
 from ingest.embedders import Spans, Vectors
 from ingest.store import writer_lock
 from service.admin.jobs import Jobs
 from service.admin.state import AdminState
 from service.app import create_app
 from tests.conftest import SAMPLES
-from tests.fakes import HashingEmbedder
 from tests.service.admin_support import AUTH, TOKEN, assert_error, start_job, upload, wait_for_job
 from tests.service.checks import verify_chat_responses
 from tests.service.conftest import service_settings

@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness import HashingEmbedder, UvicornThread
 from service.app import create_app
-from tests.fakes import HashingEmbedder
 from tests.service.admin_support import AUTH, TOKEN, staged_leftovers
 from tests.service.conftest import service_settings
-from tests.uvicorn_thread import UvicornThread
 
 MiB = 1024 * 1024
 LIMIT = 256 * 1024

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.fakes import HashingEmbedder
+from harness import HashingEmbedder
 from tests.service.admin_support import (
     AUTH,
     SAMPLE_FILES,

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.procs import run_accords
+from harness import ServiceProcess, accords_env, free_port, run_accords
 from tests.service.checks import NOT_FOUND, check_chat_response, parse_sse
-from tests.service.conftest import Server, free_port
 from tests.service.test_evaluation import METRICS, SAMPLES_QA
 
 pytestmark = pytest.mark.slow
@@ -219,18 +218,17 @@ def test_health_ready_and_docs_over_http(http: httpx.Client) -> None:
 
 def test_serve_does_not_start_without_its_chroma_server(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    server = Server(tmp_path / "data", tmp_path / "serve.log", ACCORDS_CHROMA_URL=url)
-    try:
+    env = accords_env(tmp_path / "data", ACCORDS_RATE_LIMIT_IP="off", ACCORDS_CHROMA_URL=url)
+    with ServiceProcess(tmp_path / "serve.log", env) as server:
         deadline = time.monotonic() + 120
         while server.process.poll() is None:
             assert time.monotonic() < deadline, "accords serve kept running without its store"
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"{server.url}/ready", timeout=1)  # never ready
             time.sleep(0.25)
-        assert server.process.returncode != 0
-        assert url in server.output() and "Application startup failed" in server.output()
-    finally:
-        server.stop()
+    assert server.process.returncode != 0
+    log = server.log.read_text(errors="replace")
+    assert url in log and "Application startup failed" in log
 
 
 # ------------------------------------------------------------------------ accords ask / accords eval

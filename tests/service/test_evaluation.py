@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from harness import HashingEmbedder
 from service.evaluation import EvalFileError, Outcome, load_questions, summarize
 from service.runtime import open_runtime
-from tests.fakes import HashingEmbedder
 from tests.service.checks import CheckedResponder
 from tests.service.conftest import service_settings
 

@@ -15,12 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from service.http.shedding import OPENAI_PATH, ConcurrencyCap
+from service.http.shedding import ConcurrencyCap
 from service.settings import Settings
 
 Client = Callable[..., TestClient]
 QUESTION = "When does the Northwater Basin Treaty enter into force?"
 COMPLETION = {"model": "accords", "messages": [{"role": "user", "content": QUESTION}]}
+OPENAI_PATH = "/v1/chat/completions"
+CHAT_PATHS = ("/chat", "/chat/stream", OPENAI_PATH)  # as `service.routes.chat_paths` finds them
 
 
 class Held:
@@ -58,7 +60,7 @@ async def call(
 def test_a_full_service_refuses_at_once_and_recovers() -> None:
     async def scenario() -> None:
         held = Held()
-        cap = ConcurrencyCap(held, limit=2)
+        cap = ConcurrencyCap(held, limit=2, paths=CHAT_PATHS)
         answering = [asyncio.create_task(call(cap, path)) for path in ("/chat", "/chat/stream")]
         while held.started < 2:
             await asyncio.sleep(0)
@@ -83,7 +85,7 @@ def test_other_requests_are_not_capped(path: str, method: str) -> None:
     async def scenario() -> None:
         held = Held()
         held.release.set()
-        cap = ConcurrencyCap(held, limit=1)
+        cap = ConcurrencyCap(held, limit=1, paths=CHAT_PATHS)
         cap.active = 1  # full
         assert (await call(cap, path, method))[0] == 200
 

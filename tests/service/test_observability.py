@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from asgi_correlation_id import CorrelationIdFilter, correlation_id
@@ -18,8 +19,11 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness import HashingEmbedder
 from ingest.summary import FileOutcome, IngestSummary
 from service.http import logs, metrics
+from tests.service.conftest import service_settings
+from tests.service.test_cli import serve_once
 
 Client = Callable[..., TestClient]
 QUESTION = "When does the Northwater Basin Treaty enter into force?"
@@ -174,3 +178,56 @@ def test_questions_are_not_logged_at_info(make_client: Client, caplog: pytest.Lo
         client.post("/chat", json={"question": question, "top_k": 99})  # a 422
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert caplog.records and "quokka" not in logged and "marmalade" not in logged
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_log_lines_are_text_on_a_terminal_and_json_otherwise(tmp_path: Path) -> None:
+    assert service_settings(tmp_path).log_format == "auto"
+    for stream in (Terminal(), io.StringIO()):
+        logger = logging.getLogger("tests.observability.auto")
+        handler = logs.make_handler("auto", stream)
+        logger.addHandler(handler)
+        try:
+            logger.warning("store unavailable")
+        finally:
+            logger.removeHandler(handler)
+        line = stream.getvalue().strip()
+        if isinstance(stream, Terminal):
+            assert line.endswith("WARNING [-] tests.observability.auto: store unavailable"), line
+        else:
+            assert json.loads(line)["message"] == "store unavailable"
+
+
+def test_json_log_lines_hold_no_colour_codes() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("tests.observability.colour")
+    handler = logs.make_handler("json", stream)
+    logger.addHandler(handler)
+    try:  # uvicorn adds a coloured copy of its messages as the `color_message` extra
+        logger.warning("Started [%d]", 7, extra={"color_message": "Started [\x1b[36m%d\x1b[0m]"})
+        logger.warning("a \x1b[1mbold\x1b[0m word")
+    finally:
+        logger.removeHandler(handler)
+    assert "\x1b" not in stream.getvalue() and "\\u001b" not in stream.getvalue()
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert "color_message" not in first and first["message"] == "Started [7]"
+    assert second["message"] == "a bold word"
+
+
+def test_accords_serve_logs_json_lines_without_colour_codes_when_not_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, sample_data: Path, fake: HashingEmbedder
+) -> None:
+    """The real command (default ACCORDS_LOG_FORMAT=auto, stderr a pipe): uvicorn's lines included."""
+    result, port, statuses = serve_once(monkeypatch, service_settings(sample_data), fake, ["/health"])
+    assert result.exit_code == 0 and statuses == [200], result.output
+    assert "\x1b[" not in result.stderr and "\\u001b" not in result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]  # every line is JSON
+    assert not any("color_message" in record for record in records)
+    messages = [record["message"] for record in records]
+    assert f"Uvicorn running on http://127.0.0.1:{port} (Press CTRL+C to quit)" in messages
+    access = [r for r in records if r["name"] == "uvicorn.access" and "GET /health" in r["message"]]
+    assert len(access) == 1 and HEX_ID.fullmatch(access[0]["request_id"])

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness import HashingEmbedder
 from service.app import create_app
-from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings
 
 MAX_EXAMPLES = int(os.environ.get("ACCORDS_FUZZ_EXAMPLES", "20"))  # more for a deeper local run

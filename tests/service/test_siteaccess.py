@@ -115,7 +115,7 @@ def test_an_unexpected_error_is_answered_with_cors_headers(
     policy = AccessPolicy(store, RateLimiter("off", "9/minute"), require_site_key=False)
     access = Starlette(
         routes=[Route("/chat", broken, methods=["POST"])],
-        middleware=[Middleware(SiteAccess, policy=lambda: policy)],
+        middleware=[Middleware(SiteAccess, policy=lambda: policy, paths=["/chat"])],
     )
     with TestClient(access, raise_server_exceptions=False) as client:
         response = client.post("/chat", json=QUESTION, headers=from_site(key))

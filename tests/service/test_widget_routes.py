@@ -126,8 +126,15 @@ def test_serve_believes_forwarded_for_only_from_trusted_proxies(
     import uvicorn
 
     calls: list[dict[str, Any]] = []
+    real_config = uvicorn.Config
+
+    def config(app: Any, **kwargs: Any) -> uvicorn.Config:
+        calls.append(kwargs)
+        return real_config(app, **kwargs)
+
     monkeypatch.setattr(service.app, "create_app", lambda settings: object())
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(uvicorn, "Config", config)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: None)
     settings = service_settings(tmp_path / "data", trusted_proxies=proxies)
     result = CliRunner().invoke(cli, ["serve", "--port", "8123"], obj=settings)
     assert result.exit_code == 0, result.output

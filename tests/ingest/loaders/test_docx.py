@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import EmptyDocument, LoadError, load_document
+from ingest.loaders import LoadError, NoText, load_document
 from ingest.loaders.normalize import normalize_text
 from tests.ingest.loaders.conftest import DocxFactory
 
@@ -66,8 +66,8 @@ def test_merged_cells_appear_once(tmp_path: Path) -> None:
     assert load_document(path).text == "Wide | Right\n\na | b | c"
 
 
-def test_empty_docx(make_docx: DocxFactory) -> None:
-    with pytest.raises(EmptyDocument):
+def test_docx_without_body_text_is_no_text_not_empty(make_docx: DocxFactory) -> None:
+    with pytest.raises(NoText, match=r"^no text in the document body$"):
         load_document(make_docx([("Normal", "  ")]))
 
 

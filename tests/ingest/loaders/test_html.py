@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from ingest.loaders import EmptyDocument, load_document
+from ingest.loaders import EmptyDocument, NoText, load_document
 from ingest.loaders.normalize import normalize_text
 
 PAGE = """<!DOCTYPE html>
@@ -116,17 +116,22 @@ def test_xhtml_with_xml_declaration_and_latin1(tmp_path: Path) -> None:
     assert "Accord signé à Genève" in doc.text
 
 
+@pytest.mark.parametrize("page", ["", "   \n"])
+def test_blank_files_are_empty(tmp_path: Path, page: str) -> None:
+    with pytest.raises(EmptyDocument):
+        load_document(write(tmp_path, page))
+
+
 @pytest.mark.parametrize(
     "page",
     [
-        "",
-        "   ",
+        "<!-- only a comment -->",
         "<html><head><title>T</title></head><body></body></html>",
         "<html><body><nav><a href='/'>Home</a></nav><footer>(c) 2024</footer><script>x=1</script></body>",
     ],
 )
-def test_pages_without_text_are_empty(tmp_path: Path, page: str) -> None:
-    with pytest.raises(EmptyDocument):
+def test_pages_where_nothing_is_extracted_are_no_text_not_empty(tmp_path: Path, page: str) -> None:
+    with pytest.raises(NoText, match=r"^no text found in the page$"):
         load_document(write(tmp_path, page))
 
 

@@ -56,10 +56,10 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_permission_error_is_reported_for_every_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    def deny(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def deny(path: object, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(os, "open", deny)
     with pytest.raises(LoadError, match=r"^unreadable: Permission denied$"):
         load_document(tmp_path / name)
 

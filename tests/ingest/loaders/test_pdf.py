@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
-from ingest.loaders import EmptyDocument, LoadError, load_document
+from ingest.loaders import LoadError, NoText, load_document
 from ingest.loaders.normalize import normalize_text
 from tests.ingest.loaders.conftest import PdfFactory
 
@@ -57,7 +57,7 @@ def test_aes_pdf_without_the_crypto_package(make_pdf: PdfFactory, monkeypatch: p
 
 
 def test_scanned_pdf_without_text(make_pdf: PdfFactory) -> None:
-    with pytest.raises(EmptyDocument, match=r"^no extractable text \(scanned PDF\? OCR is not supported\)$"):
+    with pytest.raises(NoText, match=r"^no extractable text \(scanned PDF\? OCR is not supported\)$"):
         load_document(make_pdf(["", ""]))
 
 

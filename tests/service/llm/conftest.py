@@ -1,6 +1,6 @@
 """Fixtures for the LLM path: the scripted OpenAI-compatible server, and apps pointed at it.
 
-The scripted server (`tests.llm_server`) runs once per session under a real uvicorn on 127.0.0.1; each
+The scripted server (`harness.llm`) runs once per session under a real uvicorn on 127.0.0.1; each
 test gets it with its record of calls cleared. `llm_client(model, ...)` is the service tests'
 `make_client` with `llm_base_url` set to that server, so every /chat answer is still checked by
 `tests.service.checks`.
@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder, ScriptedLLM, UvicornThread
 from ingest.pipeline import Ingestor
 from ingest.store import open_store
-from tests.fakes import HashingEmbedder
-from tests.llm_server import ScriptedLLM
 from tests.service.conftest import service_settings
-from tests.uvicorn_thread import UvicornThread
 
 QUESTION = "When does the Northwater Basin Treaty enter into force?"
 INJECTED_DOC = """---
@@ -62,7 +60,7 @@ def llm_url(scripted_server: tuple[ScriptedLLM, UvicornThread]) -> str:
 def llm_client(
     make_client: Callable[..., TestClient], scripted: ScriptedLLM, llm_url: str
 ) -> Callable[..., TestClient]:
-    """An app whose LLM is the scripted server answering as `model` (see tests/llm_server.py)."""
+    """An app whose LLM is the scripted server answering as `model` (see harness/llm.py)."""
 
     def make(model: str = "cite", **overrides: Any) -> TestClient:
         return make_client(**{"llm_base_url": llm_url, "llm_model": model, "llm_timeout_s": 5, **overrides})

@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pytest
 
+from harness import HashingEmbedder
 from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
 from ingest.store import StoredChunk, open_store
 from service.answer.citations import SUPPORT_THRESHOLD, CitationChecker, figures_match, is_claim
 from tests.conftest import SAMPLES
-from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings
 
 FLOW = "The Parties shall maintain a minimum flow of 42 cubic metres per second at the Keld gauging station."

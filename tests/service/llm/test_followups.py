@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from harness import ScriptedLLM
 from service.schemas import ChatResponse
-from tests.llm_server import ScriptedLLM
 
 Client = Callable[..., TestClient]
 FIRST = "What does the Northwater Basin Treaty say about minimum flow?"

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import free_port
 from tests.conftest import ROOT
 from tests.service.checks import parse_sse
-from tests.service.conftest import free_port
 from tests.service.llm.conftest import QUESTION
 
 pytestmark = pytest.mark.slow

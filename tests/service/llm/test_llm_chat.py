@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import ScriptedLLM
 from service.schemas import ChatResponse
 from service.settings import PROMPTS_DIR, Settings
-from tests.llm_server import ScriptedLLM
 from tests.service.llm.conftest import QUESTION
 
 Client = Callable[..., TestClient]
@@ -54,7 +54,8 @@ def test_unsupported_sentences_are_listed(llm_client: Client, model: str, remove
 
 def test_a_refusal_is_not_found(llm_client: Client) -> None:
     answer = ask(llm_client("refuse"))
-    assert (answer.mode, answer.found, answer.sources, answer.unsupported) == ("llm", False, [], [])
+    assert (answer.mode, answer.found, answer.sentences, answer.unsupported) == ("llm", False, [], [])
+    assert answer.sources and "[1]" not in answer.answer  # the closest passages, not cited
 
 
 def test_an_instruction_planted_in_a_document_is_data(

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from harness import ScriptedLLM
 from service.schemas import ChatResponse
-from tests.llm_server import ScriptedLLM
 from tests.service.checks import parse_sse
 from tests.service.llm.conftest import QUESTION
 

@@ -11,13 +11,11 @@ import httpx
 import openai
 import pytest
 
+from harness import HashingEmbedder, ScriptedLLM, UvicornThread
 from service.app import create_app
 from service.schemas import Source
-from tests.fakes import HashingEmbedder
-from tests.llm_server import ScriptedLLM
 from tests.service.conftest import service_settings
 from tests.service.llm.conftest import QUESTION
-from tests.uvicorn_thread import UvicornThread
 
 Factory = Callable[..., openai.OpenAI]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder
 from ingest.store import StoredChunk
 from service.app import create_app
 from service.chat.conversations import Turn
 from service.chat.llm.prompts import PromptError, Prompts, quote
 from service.settings import PROMPTS_DIR
-from tests.fakes import HashingEmbedder
 from tests.service.conftest import service_settings
 
 

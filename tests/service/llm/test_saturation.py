@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness import HashingEmbedder, ScriptedLLM, UvicornThread
 from service.app import create_app
-from tests.fakes import HashingEmbedder
-from tests.llm_server import ScriptedLLM
 from tests.service.conftest import service_settings
-from tests.uvicorn_thread import UvicornThread
 
 QUESTION = {"question": "When does the Northwater Basin Treaty enter into force?"}
 COMPLETION = {"model": "accords", "messages": [{"role": "user", "content": QUESTION["question"]}]}

@@ -7,11 +7,13 @@ citation-verbatim property is asserted on each of them, not only in the tests th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.answer.extractive import tidy
 from service.schemas import ChatRequest, ChatResponse, Source
 from tests.service.checks import MARKER, NOT_FOUND, assert_verbatim, check_chat_response, quotes
 from tests.service.conftest import SAMPLE_IDS, UNDATED_ID
@@ -58,7 +60,7 @@ def test_an_answer_has_every_field_of_the_contract(client: TestClient) -> None:
     assert "Article 5" in source["heading"] and source["page"] is None
     assert isinstance(source["score"], float)
     for sentence in body["sentences"]:
-        assert set(sentence) == {"start", "end", "sources"}
+        assert set(sentence) == {"start", "end", "sources", "passage_start", "passage_end"}
 
 
 def test_every_marker_is_a_listed_source_and_sources_are_ranked(client: TestClient) -> None:
@@ -156,7 +158,7 @@ def test_every_answer_sentence_is_quoted_verbatim_from_what_it_cites(
     for quote, cited in quotes(body):
         for source_id in cited:
             source = body["sources"][source_id - 1]
-            assert quote in source["text"]
+            assert quote in tidy(source["text"])  # the source's words, on one line
 
 
 def test_chat_over_http_is_the_responders_answer(client: TestClient) -> None:
@@ -186,10 +188,14 @@ ABSENT = [
 
 
 @pytest.mark.parametrize("question", ABSENT)
-def test_a_question_the_documents_do_not_answer_is_refused(client: TestClient, question: str) -> None:
-    body = ask(client, question)
-    assert body["found"] is False
-    assert body["sources"] == [] and body["sentences"] == []
+def test_a_refusal_cites_nothing_and_lists_the_closest_passages(
+    make_client: Callable[..., TestClient], question: str
+) -> None:
+    """How a refusal reads (whether to refuse is the answer model's call, measured by `accords eval`:
+    over the fake embedder its similarities mean nothing, so the threshold is forced here)."""
+    body = ask(make_client(found_threshold=1.0), question)
+    assert body["found"] is False and body["sentences"] == []
+    assert body["sources"], "the closest passages show where to look"
     assert not MARKER.search(body["answer"])
     assert body["answer"].startswith(NOT_FOUND)
 
@@ -251,8 +257,7 @@ def test_undated_documents_are_left_out_when_a_date_filter_is_set(client: TestCl
 
 def test_a_document_filter_keeps_only_those_documents(client: TestClient) -> None:
     refused = ask(client, CANADA, top_k=20, filters={"document_id": [TREATY]})
-    assert refused["found"] is False and "CAD $420 million" not in refused["answer"]
-    assert named_first(refused).startswith("Treaty between")  # the only document searched
+    assert "CAD $420 million" not in refused["answer"] and source_documents(refused) == {TREATY}
     memo = ask(client, LIGHTHOUSES, filters={"document_id": [UNDATED_ID]})  # an id with a "/"
     assert source_documents(memo) == {UNDATED_ID} and "seventeen lighthouses" in memo["answer"]
     seawall = "When will the Velmora seawall be completed?"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from harness import HashingEmbedder
 from ingest.pipeline import Ingestor
 from ingest.store import open_store
 from service.schemas import DocumentDetail, DocumentSummary
-from tests.fakes import HashingEmbedder
 from tests.service.conftest import SAMPLE_IDS, UNDATED_ID, service_settings
 from tests.service.test_errors import assert_error
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,10 +51,12 @@ def test_the_stream_takes_the_same_options_as_chat(client: TestClient) -> None:
     assert follow_up["conversation_id"] == done["conversation_id"]
 
 
-def test_a_refusal_streams_no_sources(client: TestClient) -> None:
-    events = stream(client, ABSENT[1])
-    assert events[0] == ("sources", [])
-    assert events[-1][1]["found"] is False
+def test_a_refusal_streams_the_closest_passages_uncited(make_client: Callable[..., TestClient]) -> None:
+    events = stream(make_client(found_threshold=1.0), ABSENT[1])  # the threshold forces the refusal
+    assert events[0][0] == "sources" and events[0][1], "the closest passages are listed"
+    done = events[-1][1]
+    assert done["found"] is False and done["sentences"] == [] and "[1]" not in done["answer"]
+    assert done["sources"] == events[0][1]
 
 
 def test_the_sse_parser_reads_what_a_browser_reads() -> None:

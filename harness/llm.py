@@ -1,4 +1,5 @@
-"""A scripted OpenAI-compatible chat server, so the LLM path is tested over real HTTP, never by patching.
+"""A scripted OpenAI-compatible chat server, so the LLM path is tested (and benched) over real HTTP, never
+by patching.
 
 The behaviour is chosen per request by the `model` name (tests set `llm_model`):
 
@@ -14,7 +15,8 @@ The behaviour is chosen per request by the `model` name (tests set `llm_model`):
 
 A condense request (its prompt has "Follow-up question:") is answered with `condensed` when a test set it,
 else with the follow-up unchanged. Every request is recorded as a `Call`, with when its response ended
-and whether the client disconnected first, so tests can time "client gone -> upstream closed".
+and whether the client disconnected first, so tests can time "client gone -> upstream closed";
+`disconnect_after_first_delta` is that client. Serve `app` with `UvicornThread`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -198,3 +201,24 @@ def _sse(model: str, delta: dict[str, str], finish: str | None = None) -> str:
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
     return f"data: {json.dumps(chunk)}\n\n"
+
+
+def disconnect_after_first_delta(
+    url: str, question: str, event: str = "delta", upstream: ScriptedLLM | None = None
+) -> float:
+    """POST /chat/stream to accords at `url`, read until the first `event` (and until `upstream` got its
+    request), hang up; the moment it hung up (time.monotonic)."""
+    with (
+        httpx.Client(base_url=url, timeout=30, trust_env=False) as client,
+        client.stream("POST", "/chat/stream", json={"question": question}) as response,
+    ):
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line == f"event: {event}":
+                deadline = time.monotonic() + 5
+                while upstream is not None and not upstream.answers() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                break
+        else:
+            raise AssertionError(f"the stream ended without a {event} event")
+    return time.monotonic()

@@ -1,8 +1,9 @@
-"""Run an ASGI app under a real uvicorn, in a thread, on a free port of 127.0.0.1.
+"""Run an ASGI app under a real uvicorn, in a thread, on a socket of 127.0.0.1.
 
-Tests that need real sockets (a client that really disconnects, an SDK that speaks HTTP) use this instead
-of an in-process transport. The socket is bound before the thread starts, so there is no port race, and
-the server is stopped and joined on exit so no thread outlives its test.
+Tests and benches that need real sockets (a client that really disconnects, an SDK that speaks HTTP, a
+browser) use this instead of an in-process transport. The socket is bound before the thread starts (here,
+or by the caller when it needs the URL earlier: `bound_socket`), so there is no port race, and the server
+is stopped and joined on exit so no thread outlives its test.
 """
 
 from __future__ import annotations
@@ -11,25 +12,35 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from harness.ports import bound_socket, url_of
+
 
 class UvicornThread:
-    def __init__(self, app: ASGIApp, startup_timeout_s: float = 60.0) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
+    """`with UvicornThread(app) as server:` serves `app` at `server.url` until the block ends."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        sock: socket.socket | None = None,
+        *,
+        lifespan: Literal["on", "off", "auto"] = "on",
+        startup_timeout_s: float = 60.0,
+    ) -> None:
+        self._socket = sock or bound_socket()
         self.port: int = self._socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = url_of(self._socket)
         config = uvicorn.Config(
             app,
             log_level="warning",
             log_config=None,  # records go to the root logger, which pytest captures
             loop="asyncio",
             ws="none",
-            lifespan="on",
+            lifespan=lifespan,
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)

@@ -1,8 +1,10 @@
-"""Run the real `accords` command in a subprocess, as a user would.
+"""The real `accords` command in a subprocess, as a user runs it, with an environment of its own.
 
-In server mode (`pytest --store=server`, which sets `ACCORDS_TEST_CHROMA_URL`) every command runs against
-that Chroma server, in a collection of its own per data dir (`store_settings` gives the same to in-process
-code), so the same tests check both store modes.
+Every command gets a clean environment (`accords_env`): none of the developer's ACCORDS_* variables (a
+shell's settings must not change a test, or make it reach a network LLM), models offline, telemetry off.
+In server mode (`pytest --store=server` sets ACCORDS_TEST_CHROMA_URL) every command runs against that
+Chroma server, in a collection of its own per data dir (`store_settings` gives in-process code the same),
+so the same tests check both store modes.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.chroma import collection_for
 from service.settings import Settings
-from tests.chroma_server import collection_for
 
 ACCORDS = [sys.executable, "-c", "from service.cli import main; main()"]
 SERVER_MODE_VARIABLE = "ACCORDS_TEST_CHROMA_URL"
@@ -37,6 +39,7 @@ def store_settings(data_dir: Path) -> Settings:
 
 
 def accords_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without ACCORDS_*, plus the data dir, the server mode and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORDS_")}
     env.update(
         ACCORDS_DATA_DIR=str(data_dir),
@@ -53,6 +56,7 @@ def accords_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def run_accords(
     data_dir: Path, *args: str, timeout: float = 600, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """`accords ARGS` to the end; its exit code and output, whatever they are."""
     return subprocess.run(
         [*ACCORDS, *args],
         env=accords_env(data_dir, **env),
@@ -64,6 +68,7 @@ def run_accords(
 
 
 def start_accords(data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """`accords ARGS` started, its output on pipes (for commands that end by themselves)."""
     return subprocess.Popen(
         [*ACCORDS, *args],
         env=accords_env(data_dir, **env),

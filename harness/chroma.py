@@ -1,14 +1,14 @@
 """A real Chroma server (`chroma run`, shipped in the chromadb wheel) on a free port of 127.0.0.1.
 
-Server-mode tests run against this rather than a stand-in, because what they test is how accords
-behaves with the real server: its HTTP client, its errors when the server dies, its reconnection.
+Server-mode tests and the benches run against this rather than a stand-in, because what they measure or
+check is how accords behaves with the real server: its HTTP client, its errors when the server dies or
+hangs, its reconnection. `kill`, `freeze` and `thaw` play those failures.
 """
 
 from __future__ import annotations
 
 import hashlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from harness.ports import HOST, free_port
+
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def collection_for(data_dir: Path) -> str:
@@ -31,29 +27,26 @@ def collection_for(data_dir: Path) -> str:
 
 
 class ChromaServer:
+    """`chroma run` over `path`, its output appended to `log`; started by `start`, ended by `kill`."""
+
     def __init__(self, path: Path, log: Path, port: int | None = None) -> None:
         self.path, self.log = path, log
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> float:
         """Start the server and wait for its heartbeat; returns the seconds that took."""
         began = time.monotonic()
-        command = [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1"]
-        command += ["--port", str(self.port)]
+        command = [str(CHROMA), "run", "--path", str(self.path), "--host", HOST, "--port", str(self.port)]
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                command,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
+            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
         while not self.alive():
             if self.process.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.process.returncode}:\n{self.output()}")
+                raise RuntimeError(f"chroma run exited with {self.process.returncode}:\n{self.log_tail()}")
             if time.monotonic() - began > timeout:
                 self.kill()
-                raise RuntimeError(f"chroma run gave no heartbeat within {timeout} s:\n{self.output()}")
+                raise RuntimeError(f"chroma run gave no heartbeat within {timeout} s:\n{self.log_tail()}")
             time.sleep(0.05)
         return time.monotonic() - began
 
@@ -66,7 +59,7 @@ class ChromaServer:
     def kill(self) -> None:
         """SIGKILL, as a crash or an OOM kill would: no shutdown, sockets closed by the kernel."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # in case a test stopped it
+            self.process.send_signal(signal.SIGCONT)  # in case it was frozen
             self.process.kill()
             self.process.wait(timeout=30)
 
@@ -79,13 +72,14 @@ class ChromaServer:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
 
 
 def close_http_clients() -> None:
-    """Close the connection pools of the Chroma HTTP clients this process opened (chromadb caches its
-    clients for the process's lifetime and never closes them: at exit their sockets warn as unclosed)."""
+    """Close the Chroma clients this process opened (and so flush what they wrote) before another process
+    opens the store: chromadb caches its clients for the process's lifetime and never closes them (at exit
+    the HTTP clients' sockets warn as unclosed)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
     for system in list(SharedSystemClient._identifier_to_system.values()):

@@ -7,7 +7,8 @@ length (not every server normalises). Other model names get a 404, as vLLM and O
 real server's limits: at most `max_batch` inputs a request and `window` tokens an input, special tokens
 included (413, as text-embeddings-inference answers); tokens here are words and punctuation marks, fewer
 than any subword tokenizer counts. `fail_next` queues statuses for the next requests (a 429 carries
-`Retry-After: 0.1`), `delay_s` slows every answer down, and every request is recorded in `calls`.
+`Retry-After: 0.1`), `delay_s` slows every answer down, and every request is recorded in `calls`. Serve
+`app` with `UvicornThread` and set `url` to its URL + `/v1`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes import HashingEmbedder
+from harness.hashing import HashingEmbedder
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SPECIAL_TOKENS = 2
