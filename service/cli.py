@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +22,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.evaluation import Outcome
+    from service.runtime import Runtime
     from service.schemas import ChatRequest, ChatResponse
 
 app = typer.Typer(
@@ -230,24 +233,22 @@ def tune(
     """Fit the answer model on a QA file, over the documents in the store, and write it (deterministic)."""
     import hashlib
 
-    from service.answer.model import MODEL_FILE, AnswerModel
+    from service.answer.model import MODEL_FILE
     from service.evaluation import EvalFileError, load_questions
     from service.evaluation import tune as fit_model
-    from service.runtime import open_runtime
 
     try:
         questions = load_questions(qa_file)
-        runtime = open_runtime(_settings(ctx), answer_model=AnswerModel.untrained())
-        runtime.view.wait_for_lexical()
-        provenance = {
-            "questions": len(questions),
-            "qa_file": qa_file.name,
-            "qa_sha256": hashlib.sha256(qa_file.read_bytes()).hexdigest(),
-            "documents": len(runtime.view.catalog.documents),
-            "embedding_model": runtime.embedder.model_name,
-            "command": f"accords tune {qa_file.name}",
-        }
-        model = fit_model(runtime.engine, questions, k, provenance)
+        with _fitting_runtime(_settings(ctx)) as runtime:
+            provenance = {
+                "questions": len(questions),
+                "qa_file": qa_file.name,
+                "qa_sha256": hashlib.sha256(qa_file.read_bytes()).hexdigest(),
+                "documents": len(runtime.view.catalog.documents),
+                "embedding_model": runtime.embedder.model_name,
+                "command": f"accords tune {qa_file.name}",
+            }
+            model = fit_model(runtime.engine, questions, k, provenance)
     except EvalFileError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
@@ -263,16 +264,25 @@ def tune(
 
 
 def _cross_validate(settings: Settings, questions: list[dict[str, Any]], k: int, folds: int) -> list[Outcome]:
-    from service.answer.model import AnswerModel
     from service.evaluation import cross_validate
-    from service.runtime import open_runtime
 
-    runtime = open_runtime(settings, answer_model=AnswerModel.untrained())  # each fold fits its own
-    runtime.view.wait_for_lexical()
-    try:
+    with _fitting_runtime(settings) as runtime:  # each fold fits its own model
         return cross_validate(runtime.engine, questions, k, folds)
+
+
+@contextmanager
+def _fitting_runtime(settings: Settings) -> Iterator[Runtime]:
+    """The runtime `accords tune` and `eval --folds` fit answer models over: no shipped model needed,
+    the lexical index complete before the first question, closed afterwards."""
+    from service.answer.model import AnswerModel
+    from service.runtime import close_runtime, open_runtime
+
+    runtime = open_runtime(settings, answer_model=AnswerModel.untrained())
+    try:
+        runtime.view.wait_for_lexical()
+        yield runtime
     finally:
-        runtime.view.close()
+        close_runtime(runtime)
 
 
 def _print_misses(outcomes: list[Outcome]) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from service.retrieval.acronyms import acronyms_in
+from service.retrieval.aliases import country_records
 from service.retrieval.hybrid import Candidate
 from service.retrieval.terms import terms
 
@@ -62,12 +63,10 @@ _WORDS = re.compile(r"[\w'’-]+")
 def _vocabularies() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Months (the standard library's calendar), currency signs (Unicode's category Sc), currency codes
     and country names (`countryinfo`)."""
-    from countryinfo import CountryInfo
-
     months = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])}
     countries: set[str] = set()
     currencies: set[str] = set()
-    for data in CountryInfo.all().values():
+    for data in country_records():
         countries.add(str(data.get("name") or ""))
         currencies.update(str(code) for code in data.get("currencies") or [])
     countries.discard("")

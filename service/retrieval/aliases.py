@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from service.retrieval.terms import STOPWORDS
 
@@ -23,12 +24,18 @@ _MAX_WORDS = 4
 
 
 @lru_cache(maxsize=1)
-def alias_table() -> dict[tuple[str, ...], str]:
-    """Alias (as words, with their case) -> the country's name, loaded once from `countryinfo`."""
+def country_records() -> tuple[dict[str, Any], ...]:
+    """Every country's record in `countryinfo`, read once for the aliases and the answer features."""
     from countryinfo import CountryInfo  # a 0.4 MB JSON load, only when a question first needs it
 
+    return tuple(dict(data) for data in CountryInfo.all().values())
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict[tuple[str, ...], str]:
+    """Alias (as words, with their case) -> the country's name."""
     table: dict[tuple[str, ...], tuple[str, int]] = {}
-    for data in CountryInfo.all().values():
+    for data in country_records():
         name = str(data.get("name") or "")
         if not name:
             continue
