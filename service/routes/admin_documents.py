@@ -78,8 +78,9 @@ async def replace_document(
     document_id: str, request: Request, admin: AdminDep, state: AdminStateDep
 ) -> JSONResponse:
     """Replace one document's content with one uploaded file, keeping its id (created if new)."""
-    if not document_id.strip() or len(document_id) > 300:
-        raise AdminError(422, "the document id must be 1-300 characters, not blank", "invalid_request")
+    if not document_id.strip() or len(document_id) > 300 or not document_id.isprintable():
+        detail = "the document id must be 1-300 characters, printable, not blank"
+        raise AdminError(422, detail, "invalid_request")
     summary, files = await ingest_upload(request, state, document_id=document_id)
     log.info("admin %s replaced %s: %s", admin.who, document_id, summary.totals())
     return _answer(summary, files, created_status=201)

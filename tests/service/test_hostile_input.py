@@ -222,6 +222,21 @@ def test_stems_are_cut_on_a_character_boundary(name: str, stem: str) -> None:
     assert safe_stem(name) == stem and len(stem.encode("utf-8")) <= 200
 
 
+@pytest.mark.parametrize(
+    "metadata",
+    [{"id": "nul\x00id"}, {"title": "Nul\x00Title"}, {"kind": "me\r\nmo"}, {"parties": ["A\x1bB"]}],
+)
+def test_control_characters_in_stated_metadata_are_a_422(admin: TestClient, metadata: dict[str, Any]) -> None:
+    response = upload(admin, [("harbour.md", NOTE)], metadata=metadata)
+    assert_error(response, 422, "invalid_request", "control characters")
+    assert admin.get("/documents").json()["total"] == 0
+
+
+def test_a_put_id_with_a_nul_is_a_422(admin: TestClient) -> None:
+    response = upload(admin, [("harbour.md", NOTE)], method="PUT", path="/admin/documents/a%00b")
+    assert_error(response, 422, "invalid_request", "printable")
+
+
 # ---------------------------------------------------------------------------- G: /ready's details
 
 
