@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.load [--corpus DIR] [--questions FILE] [--duration S] [--clients 1,8,32]
                                    [--modes embedded,server] [--max-concurrent N] [--json]
+    .venv/bin/python -m bench.load --replicas 1,3 [--clients 8,32] [--duration S] [--json]
 
 What it does, and why:
 
@@ -18,6 +19,11 @@ What it does, and why:
 - Everything runs on this machine, so the clients and (in server mode) the Chroma server compete with the
   service for the same cores; `others` is how many CPUs other processes kept busy meanwhile, because a
   shared machine's neighbours move every figure.
+- `--replicas 1,3`: one `chroma run`, the corpus ingested through it once, then 1 and then 3 `accords serve`
+  processes on it (one data dir, as the compose file's replicas), asked in turn request by request (a
+  round-robin balancer in the client, `harness.chat_load`), and throughput and p95 printed side by side,
+  with the ratio to one replica. On one machine replicas share its cores: this measures what several
+  processes gain over one process's GIL and its concurrency cap, not what more machines would.
 
 The service, the Chroma server and the load loop (questions, latency figures, answer checks, CPU
 accounting) are `harness`'s, shared with `bench/query.py` and the tests.
@@ -26,6 +32,7 @@ accounting) are `harness`'s, shared with `bench/query.py` and the tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -37,6 +44,7 @@ from typing import Any
 from harness import (
     ChromaServer,
     Latency,
+    ServiceProcess,
     chat_load,
     close_http_clients,
     load_questions,
@@ -76,7 +84,11 @@ def service_env(data_dir: Path, chroma_url: str | None, cap: int | None) -> dict
 
 
 def measure(
-    url: str, pids: Sequence[int], questions: Sequence[str], clients: Sequence[int], duration: float
+    url: str | Sequence[str],
+    pids: Sequence[int],
+    questions: Sequence[str],
+    clients: Sequence[int],
+    duration: float,
 ) -> list[dict[str, Any]]:
     for count in sorted(set(clients)):
         chat_load(url, questions, WARM_UP_S, Latency("warm-up", count), MAX_WAIT_S)
@@ -132,6 +144,71 @@ def run_mode(
     return {"mode": mode, "ingest": ingest, "loads": rows}
 
 
+def run_replicas(
+    counts: Sequence[int],
+    corpus: Path,
+    questions: Sequence[str],
+    args: argparse.Namespace,
+    work: Path,
+    embedder: Embedder,
+) -> dict[str, Any]:
+    """The corpus ingested once through one Chroma server, then each count of replicas measured on it."""
+    data_dir = work / "replicas"
+    server = ChromaServer(work / "replicas-chroma", work / "replicas-chroma.log")
+    runs = []
+    try:
+        log(f"replicas: chroma run started in {server.start():.1f} s at {server.url}")
+        settings = StoreSettings(data_dir=data_dir, chroma_url=server.url)
+        log(f"replicas: ingesting {corpus}")
+        summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
+        close_http_clients()
+        env = service_env(data_dir, server.url, args.max_concurrent)
+        for count in counts:
+            with contextlib.ExitStack() as stack:
+                replicas = [
+                    stack.enter_context(ServiceProcess(work / f"replica-{count}-{n}.log", env, cwd=ROOT))
+                    for n in range(count)
+                ]
+                ready = [replica.wait_ready(300) for replica in replicas]
+                log(f"{count} replica(s) ready in {', '.join(f'{s:.1f}' for s in ready)} s")
+                pids = [os.getpid(), *(r.pid for r in replicas)] + (
+                    [server.process.pid] if server.process else []
+                )
+                urls = [replica.url for replica in replicas]
+                runs.append(
+                    {"replicas": count, "loads": measure(urls, pids, questions, args.clients, args.duration)}
+                )
+    finally:
+        server.kill()
+    ingest = {"documents": summary.count("added"), "chunks": summary.chunks_written}
+    return {"mode": "replicas", "ingest": ingest, "runs": runs}
+
+
+def print_replicas(report: dict[str, Any]) -> None:
+    result = report["replicas"]
+    runs = result["runs"]
+    ingest = result["ingest"]
+    print(
+        f"\n/chat over replicas on one Chroma server: {report['duration_s']:.0f} s per run, {report['cpus']} "
+        f"CPUs, {ingest['documents']} documents, {ingest['chunks']} chunks (round robin in the client)"
+    )
+    header = "".join(
+        f"{run['replicas']:>6} x ans/s{run['replicas']:>6} x p95 ms{run['replicas']:>6} x 503" for run in runs
+    )
+    print(f"  {'clients':>7}{header}   ans/s ratio   p95 ratio (last / first)")
+    for index, count in enumerate(report["clients"]):
+        rows = [run["loads"][index] for run in runs]
+        cells = "".join(
+            f"{row['answered_rps']:>14.1f}{row['p95_ms']:>15.1f}{row['rejected_503']:>12,}" for row in rows
+        )
+        first, last = rows[0], rows[-1]
+        ratio = last["answered_rps"] / first["answered_rps"] if first["answered_rps"] else float("nan")
+        p95 = last["p95_ms"] / first["p95_ms"] if first["p95_ms"] else float("nan")
+        errors = sum(row["other_errors"] + row["bad"] for row in rows)
+        print(f"  {count:>7}{cells}{ratio:>13.2f}x{p95:>11.2f}x   (errors + bad: {errors})")
+    print()
+
+
 _COLUMNS = [
     ("answered", "answered", "{:,}"),
     ("answered_rps", "ans/s", "{:.1f}"),
@@ -168,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--clients", type=lambda s: [int(n) for n in s.split(",")], default=[1, 8, 32])
     parser.add_argument("--modes", type=lambda s: s.split(","), default=["embedded", "server"])
     parser.add_argument("--max-concurrent", type=int, default=None, help="ACCORDS_MAX_CONCURRENT_ANSWERS")
+    parser.add_argument(
+        "--replicas",
+        type=lambda s: [int(n) for n in s.split(",")],
+        default=None,
+        help="replica counts on one Chroma server, e.g. 1,3 (instead of --modes)",
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     args = parser.parse_args(argv)
     shared = (SHARED / "agreements").is_dir() and (SHARED / "dev-qa.jsonl").is_file()
@@ -182,10 +265,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     }  # fmt: skip
     embedder = bundled_embedder(StoreSettings())
     with tempfile.TemporaryDirectory(prefix="accords-bench-load-") as tmp:
-        for mode in args.modes:
-            report["runs"].append(run_mode(mode, corpus, questions, args, Path(tmp), embedder))
+        if args.replicas:
+            report["replicas"] = run_replicas(args.replicas, corpus, questions, args, Path(tmp), embedder)
+        else:
+            for mode in args.modes:
+                report["runs"].append(run_mode(mode, corpus, questions, args, Path(tmp), embedder))
     if not args.json:
-        print_report(report)
+        if args.replicas:
+            print_replicas(report)
+        else:
+            print_report(report)
     print(json.dumps(report, indent=2))
 
 

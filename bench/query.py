@@ -1,7 +1,7 @@
 """Query benchmark: /chat over HTTP against a dense-only Chroma search on the same store, in the same run.
 
     .venv/bin/python -m bench.query [--corpus DIR] [--questions FILE] [--synthetic N] [--duration S]
-                                    [--skip-synthetic] [--threads N] [--json]
+                                    [--skip-synthetic] [--threads N] [--store DIR] [--startup-only] [--json]
 
 What is measured, and why:
 
@@ -25,7 +25,12 @@ What is measured, and why:
   ones the way more documents on the same topics would): running the model 100k times would take over an
   hour. The same measurements are repeated, plus the service's start-up time until /ready and its memory:
   RSS sampled every 0.1 s (peak, and steady after the load) and the kernel's high-water mark (VmHWM).
-  Goals: /chat p95 with one client <= 120 ms, service RSS <= 1.2 GB.
+  Before them, start-up and memory are compared: once "cold", no lexical snapshot in the data dir (every
+  passage fetched from the store and tokenized, as every start-up was before snapshots), then 3 times
+  (`--warm-starts`) "warm", from the snapshot the cold start wrote; the warm / cold ratios are printed.
+  `--store DIR` keeps the phase B store for the next run (building it takes ~10 minutes);
+  `--startup-only` runs only this.
+  Goals: /chat p95 with one client <= 120 ms, service RSS <= 0.8 GB, warm start-up <= 10 s.
 - The model runs as the service runs it by default (onnxruntime; `ACCORDS_ENCODER=torch` for torch) with
   one thread per call in both the service and the baseline, unless `--threads N` sets both. Measured
   here: with a thread per CPU, a busy machine turns the baseline's 10-20 ms embedding into 100s of ms of
@@ -76,7 +81,8 @@ SHARED = ROOT.parent / "shared" / "corpus"
 CLIENTS = (1, 8)
 TOP_K = 5
 GOAL_P95_MS = {"real": 40.0, "synthetic": 120.0}  # /chat, one client
-GOAL_RSS_MB = 1200.0  # 1.2 GB, decimal
+GOAL_RSS_MB = 800.0  # 0.8 GB, decimal
+GOAL_STARTUP_S = 10.0  # a replica ready at 100k passages, from the lexical snapshot
 CHUNKS_PER_DOCUMENT = 50
 DOCUMENTS_PER_WRITE = 40  # 2,000 chunks per write_chunks + commit
 SEED = 11
@@ -89,6 +95,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
 class Options:
     duration: float  # seconds per timed run (baseline, each client count)
     threads: int | None  # threads per model call in the service and the baseline; None = 1
+    corpus: Path
+    store: Path | None = None  # where phase B's store is kept and reused; None = a temp folder
+    startup_only: bool = False  # phase B's start-up comparison only: no load runs, no phase A
+    warm_starts: int = 3  # start-ups from the lexical snapshot, after the one without
 
 
 # ---- figures ------------------------------------------------------------------------------------
@@ -284,6 +294,58 @@ def running_service(
             memory.stop()
 
 
+# ---- start-up: without and with the lexical snapshot ---------------------------------------------
+
+
+def startup_comparison(
+    data_dir: Path, questions: Sequence[str], options: Options, work: Path
+) -> dict[str, Any]:
+    """Start-up until /ready and memory: once "cold", with no lexical snapshot in the data dir (every
+    passage fetched and tokenized, as every start was before snapshots), then `options.warm_starts` times
+    "warm", from the snapshot the cold start wrote (on its way out at the latest). Memory at ready and
+    after a few seconds of /chat. Start-up is the median of the runs, memory the largest."""
+    shutil.rmtree(data_dir / "lexical", ignore_errors=True)
+    runs: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
+    for turn, kind in enumerate(["cold"] + ["warm"] * options.warm_starts):
+        with running_service(data_dir, work / f"startup-{turn}-{kind}.log", options.threads) as service:
+            figures = {"startup_s": round(service.startup_s, 2)}
+            figures["rss_at_ready_mb"] = service.memory_mb()["rss_steady_mb"]
+            chat_load(service.url, questions, WARM_UP_S, Latency("warm-up", 1))
+            figures.update(service.memory_mb())
+        log(f"start-up {kind}: {figures}")
+        runs[kind].append(figures)
+    summary: dict[str, Any] = {}
+    for kind, measured in runs.items():
+        if measured:
+            summary[kind] = {key: max(run[key] for run in measured) for key in measured[0]}
+            summary[kind]["startup_s"] = float(np.median([run["startup_s"] for run in measured]))
+            summary[kind]["startup_runs_s"] = [run["startup_s"] for run in measured]
+    if "warm" in summary:
+        summary["warm_x_cold"] = {
+            key: round(summary["warm"][key] / summary["cold"][key], 2)
+            for key in ("startup_s", "rss_at_ready_mb", "rss_steady_mb", "vm_hwm_mb")
+            if summary["cold"][key]
+        }
+    return summary
+
+
+def print_startup(startup: dict[str, Any]) -> None:
+    print("  start-up until /ready (median) and memory (largest); cold = no lexical snapshot:")
+    for kind in ("cold", "warm"):
+        if kind not in startup:
+            continue
+        row = startup[kind]
+        runs = ", ".join(f"{s:.1f}" for s in row["startup_runs_s"])
+        print(
+            f"    {kind}: {row['startup_s']:.1f} s (runs: {runs}); "
+            f"RSS at ready {row['rss_at_ready_mb']:,.0f} MB, after /chat {row['rss_steady_mb']:,.0f} MB, "
+            f"VmHWM {row['vm_hwm_mb']:,.0f} MB"
+        )
+    if "warm_x_cold" in startup:
+        ratios = ", ".join(f"{key} {value:.2f}x" for key, value in startup["warm_x_cold"].items())
+        print(f"    warm / cold: {ratios}")
+
+
 # ---- load: concurrent clients over HTTP (harness.chat_load) --------------------------------------
 
 
@@ -453,37 +515,71 @@ def measure_phase(
     }
     if name == "synthetic":
         rss = max(service["rss_peak_sampled_mb"], service["vm_hwm_mb"])
-        goals["rss_le_1200_mb"] = {"value": rss, "goal": GOAL_RSS_MB, "met": rss <= GOAL_RSS_MB}
+        goals["rss_le_800_mb"] = {"value": rss, "goal": GOAL_RSS_MB, "met": rss <= GOAL_RSS_MB}
     return {"baseline": dense, "chat": loads, "service": service, "goals": goals}
 
 
-def phase_real(
-    corpus: Path,
-    questions: Sequence[str],
-    embedder: Embedder,
-    options: Options,
-    work: Path,
-) -> dict[str, Any]:
+def ingest_real(corpus: Path, embedder: Embedder, work: Path) -> dict[str, Any]:
     settings = StoreSettings(data_dir=work / "real")
     log(f"real: ingesting {corpus}")
     summary = Ingestor(open_store(settings, embedder), embedder, settings).run([corpus])
     close_http_clients()
-    figures = {
+    return {
         "documents": summary.count("added"),
         "chunks": summary.chunks_written,
         "ingest_seconds": round(summary.seconds, 1),
     }
+
+
+def phase_real(
+    corpus: Path, questions: Sequence[str], embedder: Embedder, options: Options, work: Path
+) -> dict[str, Any]:
+    figures = ingest_real(corpus, embedder, work)
+    settings = StoreSettings(data_dir=work / "real")
     return {"store": figures, **measure_phase("real", settings, questions, options, work)}
 
 
 def phase_synthetic(
     questions: Sequence[str], embedder: Embedder, total: int, options: Options, work: Path
 ) -> dict[str, Any]:
-    settings = StoreSettings(data_dir=work / "synthetic")
-    shutil.copytree(work / "real", settings.data_dir)
-    log(f"synthetic: adding {total:,} chunks")
-    figures = build_synthetic(settings, embedder, total)
-    return {"store": figures, **measure_phase("synthetic", settings, questions, options, work)}
+    """The real store plus `total` synthetic passages, built in `work/synthetic` unless `--store` names a
+    folder, where it is kept for the next run and reused when it is already there."""
+    settings = StoreSettings(data_dir=options.store or work / "synthetic")
+    if (settings.data_dir / "chroma").is_dir():
+        log(f"synthetic: reusing the store in {settings.data_dir}")
+        store = open_store(settings, embedder)
+        figures: dict[str, Any] = {
+            "reused": str(settings.data_dir),
+            "store_chunks": store.chunk_count(),
+            "store_mb": round(_folder_bytes(settings.data_dir / "chroma") / 1e6, 1),
+        }
+        del store
+        close_http_clients()
+    else:
+        if not (work / "real").is_dir():
+            ingest_real(options.corpus, embedder, work)
+        shutil.copytree(work / "real", settings.data_dir)
+        log(f"synthetic: adding {total:,} chunks")
+        figures = build_synthetic(settings, embedder, total)
+    phase: dict[str, Any] = {"store": figures}
+    phase["startup"] = startup_comparison(settings.data_dir, questions, options, work)
+    ready = phase["startup"].get("warm", phase["startup"]["cold"])
+    phase["goals"] = {
+        "startup_le_10_s": {
+            "value": ready["startup_s"],
+            "goal": GOAL_STARTUP_S,
+            "met": ready["startup_s"] <= GOAL_STARTUP_S,
+        },
+        "startup_rss_le_800_mb": {
+            "value": ready["vm_hwm_mb"],
+            "goal": GOAL_RSS_MB,
+            "met": ready["vm_hwm_mb"] <= GOAL_RSS_MB,
+        },
+    }
+    if not options.startup_only:
+        measured = measure_phase("synthetic", settings, questions, options, work)
+        phase.update(measured, goals={**phase["goals"], **measured["goals"]})
+    return phase
 
 
 # ---- output -------------------------------------------------------------------------------------
@@ -505,6 +601,11 @@ _COLUMNS = [
 
 def print_phase(title: str, phase: dict[str, Any], store_line: str) -> None:
     print(f"\n{title}\n  {store_line}")
+    if "startup" in phase:
+        print_startup(phase["startup"])
+    if "service" not in phase:  # --startup-only
+        print_goals(phase["goals"])
+        return
     print(f"  (others: CPUs other processes kept busy during each run, of {os.cpu_count()})")
     service = phase["service"]
     print(
@@ -529,29 +630,36 @@ def print_phase(title: str, phase: dict[str, Any], store_line: str) -> None:
                 f"  {q} /chat {row['clients']} client{'s' if row['clients'] > 1 else ''}: "
                 f"{row[f'{q}_ms']:.1f} ms ({row[f'{q}_x_baseline']:.1f}x dense-only)"
             )
-    for name, goal in phase["goals"].items():
+    print_goals(phase["goals"])
+
+
+def print_goals(goals: dict[str, Any]) -> None:
+    for name, goal in goals.items():
         verdict = "met" if goal["met"] else f"MISSED by {goal['value'] - goal['goal']:.1f}"
         print(f"  goal {name}: {goal['value']:.1f} (goal {goal['goal']:.0f}) -> {verdict}")
 
 
 def print_report(report: dict[str, Any]) -> None:
-    real = report["real"]
-    store = real["store"]
-    print_phase(
-        "Phase A - real corpus",
-        real,
-        f"{store['documents']} documents, {store['chunks']:,} chunks, ingest {store['ingest_seconds']} s",
-    )
+    if "real" in report:
+        real = report["real"]
+        store = real["store"]
+        print_phase(
+            "Phase A - real corpus",
+            real,
+            f"{store['documents']} documents, {store['chunks']:,} chunks, ingest {store['ingest_seconds']} s",
+        )
     if "synthetic" in report:
         synthetic = report["synthetic"]
         store = synthetic["store"]
-        print_phase(
-            "Phase B - real corpus + synthetic passages",
-            synthetic,
-            f"{store['store_chunks']:,} chunks ({store['synthetic_chunks']:,} synthetic in "
-            f"{store['synthetic_documents']:,} documents); build {store['build_seconds']} s "
-            f"(writes {store['write_seconds']} s); store on disk {store['store_mb']:,.0f} MB",
-        )
+        line = f"{store['store_chunks']:,} chunks; store on disk {store['store_mb']:,.0f} MB"
+        if "reused" in store:
+            line += f" (reused from {store['reused']})"
+        else:
+            line += (
+                f" ({store['synthetic_chunks']:,} synthetic in {store['synthetic_documents']:,} documents); "
+                f"build {store['build_seconds']} s (writes {store['write_seconds']} s)"
+            )
+        print_phase("Phase B - real corpus + synthetic passages", synthetic, line)
     print()
 
 
@@ -582,6 +690,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="threads per model call in the service and the baseline (ACCORDS_MODEL_THREADS); default 1",
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="keep phase B's store in this folder, and reuse it when it is already there",
+    )
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="phase B's start-up and memory, without and with the lexical snapshot, only",
+    )
+    parser.add_argument(
+        "--warm-starts", type=int, default=3, help="start-ups from the lexical snapshot after the cold one"
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     parser.add_argument("--baseline-worker", type=Path, metavar="DATA_DIR", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -597,7 +719,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.baseline_worker:
         baseline_worker(args.baseline_worker)
         return
-    options = Options(duration=args.duration, threads=args.threads)
+    options = Options(
+        duration=args.duration,
+        threads=args.threads,
+        corpus=args.corpus,
+        store=args.store,
+        startup_only=args.startup_only,
+        warm_starts=args.warm_starts,
+    )
     embedder = bundled_embedder(StoreSettings())  # ACCORDS_ENCODER=torch measures the torch runtime
     embedder.embed(["warm-up"])
     report: dict[str, Any] = {
@@ -610,8 +739,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     with tempfile.TemporaryDirectory(prefix="accords-bench-query-") as tmp:
         work = Path(tmp)
-        report["real"] = phase_real(args.corpus, questions, embedder, options, work)
-        if not args.skip_synthetic and args.synthetic > 0:
+        if not args.startup_only:
+            report["real"] = phase_real(args.corpus, questions, embedder, options, work)
+        if args.startup_only or (not args.skip_synthetic and args.synthetic > 0):
             report["synthetic"] = phase_synthetic(questions, embedder, args.synthetic, options, work)
     if not args.json:
         print_report(report)

@@ -6,6 +6,8 @@ bench start a process the same way and a fix reaches both. The modules:
 - `service`: `accords serve` in a subprocess (`ServiceProcess`, `serve`);
 - `commands`: any `accords` command in a subprocess, with a clean environment (`accords_env`, ...);
 - `chroma`: `chroma run` on a free port (`ChromaServer`);
+- `postgres`: a PostgreSQL cluster in a temp dir on a free port (`PostgresServer`);
+- `redis`: Debian's `redis-server` on a free port, persistence off (`RedisServer`);
 - `llm`, `embeddings`: scripted OpenAI-compatible servers for the LLM and the embeddings;
 - `uvicorn_thread`: an ASGI app under a real uvicorn on a thread (the scripted servers, an in-process app);
 - `load`: concurrent /chat clients and their latency figures; `ports`: free ports of 127.0.0.1;
@@ -30,6 +32,8 @@ from harness.hashing import HashingEmbedder
 from harness.llm import ScriptedLLM, disconnect_after_first_delta
 from harness.load import Latency, chat_load, cpu_seconds, full_answer, load_questions, watching_others
 from harness.ports import HOST, bound_socket, free_port, url_of
+from harness.postgres import PostgresServer, postgres_bin
+from harness.redis import RedisServer, redis_server_bin
 from harness.service import ServiceNotReady, ServiceProcess, serve, stop_process
 from harness.uvicorn_thread import UvicornThread
 
@@ -41,6 +45,8 @@ __all__ = [
     "ChromaServer",
     "HashingEmbedder",
     "Latency",
+    "PostgresServer",
+    "RedisServer",
     "ScriptedEmbeddings",
     "ScriptedLLM",
     "ServiceNotReady",
@@ -56,6 +62,8 @@ __all__ = [
     "free_port",
     "full_answer",
     "load_questions",
+    "postgres_bin",
+    "redis_server_bin",
     "run_accords",
     "serve",
     "server_mode_env",

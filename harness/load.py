@@ -113,23 +113,37 @@ def full_answer(body: Any) -> tuple[bool, bool]:
 
 
 def chat_load(
-    url: str, questions: Sequence[str], duration: float, tally: Latency, max_wait_s: float = 0.0
+    url: str | Sequence[str],
+    questions: Sequence[str],
+    duration: float,
+    tally: Latency,
+    max_wait_s: float = 0.0,
 ) -> None:
     """`tally.clients` clients posting /chat to `url` for `duration` seconds, questions cycled. After a
     non-200 a client waits for its Retry-After (at most `max_wait_s`; 0: it asks again at once), as a
-    well-behaved client does under overload. Percentiles are over the 200s; the rest count as errors."""
-    asyncio.run(_chat_load(url, questions, duration, tally, max_wait_s))
+    well-behaved client does under overload. Percentiles are over the 200s; the rest count as errors.
+    Several URLs (replicas) are asked in turn, request by request, as a round-robin balancer would."""
+    urls = [url] if isinstance(url, str) else list(url)
+    asyncio.run(_chat_load(urls, questions, duration, tally, max_wait_s))
 
 
 async def _chat_load(
-    url: str, questions: Sequence[str], duration: float, tally: Latency, max_wait_s: float
+    urls: Sequence[str], questions: Sequence[str], duration: float, tally: Latency, max_wait_s: float
 ) -> None:
     limits = httpx.Limits(max_connections=tally.clients, max_keepalive_connections=tally.clients)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, trust_env=False) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=url, timeout=120, limits=limits, trust_env=False)
+            )
+            for url in urls
+        ]
+        turns = itertools.cycle(clients)
 
         async def worker(deadline: float) -> None:
             while time.perf_counter() < deadline:
                 question = tally.next_question(questions)
+                client = next(turns)
                 began = time.perf_counter()
                 try:
                     response = await client.post("/chat", json={"question": question})

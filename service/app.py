@@ -25,7 +25,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running(settings, embedder) as runtime:
+        async with running(settings, embedder, serving=True) as runtime:
             runtime.view.poll()  # picks up other processes' ingests even when idle
             deps.set_runtime(app, runtime)
             log.info("accords ready: %d documents", len(runtime.view.catalog.documents))

@@ -16,8 +16,10 @@ from rich.markup import escape
 
 import ingest.cli
 from ingest.embedders import EmbeddingsUnavailable
+from ingest.settings import StoreSettings
 from ingest.store import StoreMismatch, StoreUnavailable
 from service.access.cli import keys_app
+from service.owner.cli import db_app, report_app
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,8 +57,19 @@ def _configure(
         ctx.obj = Settings()
 
 
-ingest.cli.register(app)
+def _signal_replicas(settings: StoreSettings) -> None:
+    """After `accords ingest`: with shared state, every running replica refreshes its view at once."""
+    redis_url = getattr(settings, "redis_url", None)
+    if redis_url:
+        from service.shared import STORE, publish_now
+
+        publish_now(redis_url, STORE)
+
+
+ingest.cli.register(app, after_write=_signal_replicas)
 app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+app.add_typer(report_app, name="report")
 
 
 def _settings(ctx: typer.Context) -> Settings:

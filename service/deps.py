@@ -12,9 +12,10 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from starlette.types import ASGIApp
 
 from ingest.store import ChunkStore
-from service.access import AccessPolicy
+from service.access import AccessPolicy, caller_of
 from service.admin import AdminState
 from service.chat import Responder
+from service.owner import OwnerStore
 from service.retrieval.view import StoreView
 from service.runtime import Runtime
 from service.settings import Settings
@@ -69,6 +70,25 @@ def get_admin(request: Request) -> AdminState:
     return get_runtime(request).admin
 
 
+def get_owner(request: Request) -> OwnerStore:
+    """The owner store (feedback, question log), for the admin routes."""
+    owner = get_runtime(request).owner
+    if owner is None:
+        raise HTTPException(503, "the owner store is not open")
+    return owner
+
+
+def get_feedback(request: Request) -> OwnerStore:
+    """The owner store as a visitor's route reaches it: like the responder, it marks the route as one the
+    widget calls, so `service.routes.chat_paths` puts it under the chat routes' access rule."""
+    return get_owner(request)
+
+
+def get_site_key(request: Request) -> str | None:
+    """The site key the caller sent, on a chat route (where the access rule has accepted it)."""
+    return caller_of(request.scope).site_key
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ResponderDep = Annotated[Responder, Depends(get_responder)]
@@ -76,3 +96,6 @@ StoreDep = Annotated[ChunkStore, Depends(get_store)]
 ViewDep = Annotated[StoreView, Depends(get_view)]
 AccessDep = Annotated[AccessPolicy, Depends(get_access)]
 AdminStateDep = Annotated[AdminState, Depends(get_admin)]
+OwnerDep = Annotated[OwnerStore, Depends(get_owner)]
+FeedbackDep = Annotated[OwnerStore, Depends(get_feedback)]
+SiteKeyDep = Annotated[str | None, Depends(get_site_key)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Literal
 
@@ -75,7 +76,16 @@ class AnswerSentence(BaseModel):
     passage_end: int | None = Field(default=None, description="Where the quote ends in that `text`.")
 
 
+def new_answer_id() -> str:
+    """An answer's id: unguessable, so only who received the answer can rate it."""
+    return secrets.token_urlsafe(16)
+
+
 class ChatResponse(BaseModel):
+    answer_id: str = Field(
+        default_factory=new_answer_id,
+        description="This answer's id, for `POST /feedback` (unguessable; kept for a day by default).",
+    )
     answer: str
     found: bool
     conversation_id: str
@@ -135,3 +145,20 @@ class Passage(BaseModel):
 class ErrorBody(BaseModel):
     detail: str
     code: str
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(min_length=1, max_length=100, description="The `answer_id` of the answer rated.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000, description="What was wrong (or right).")
+
+    @field_validator("comment")
+    @classmethod
+    def _blank_is_none(cls, comment: str | None) -> str | None:
+        return comment.strip() or None if comment is not None else None
+
+
+class FeedbackCreated(BaseModel):
+    id: str

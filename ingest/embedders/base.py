@@ -20,7 +20,8 @@ MINILM_MAX_TOKENS = 256
 
 
 class EmbeddingsUnavailable(RuntimeError):
-    """An embedder that calls a server could not get vectors from it; the message says why and where."""
+    """An embedder could not get vectors (its server failed, or its model's package is not installed);
+    the message says why and where."""
 
 
 @runtime_checkable

@@ -50,7 +50,8 @@ def _message(collection: str, made_by: str, model: ModelIdentity) -> str:
     return (
         f"the store (collection {collection!r}) holds vectors made by {made_by}, but {model.name} "
         f"(dimension {model.dimension}) is configured, and vectors of two models cannot be mixed. Either "
-        f"configure the store's model again, or index the documents with {model.name} into a new "
+        "configure the store's model again (ACCORDS_BUNDLED_MODEL, or ACCORDS_EMBEDDINGS_URL and "
+        f"ACCORDS_EMBEDDINGS_MODEL for a server), or index the documents with {model.name} into a new "
         f"collection: `ACCORDS_COLLECTION={suggest_collection(collection, model.name)} accords ingest "
         f"FOLDER`, then run the service with the same ACCORDS_COLLECTION (or delete the data dir and "
         f"run `accords ingest FOLDER` again)."

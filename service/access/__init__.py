@@ -20,6 +20,7 @@ from service.access.policy import SITE_KEY_HEADER, AccessPolicy, Caller
 from service.access.ratelimit import RateLimiter
 from service.access.sitekeys import PREFIX as SITE_KEY_PREFIX
 from service.access.sitekeys import KeyFileError, SiteKey, SiteKeyStore
+from service.shared import KeyRecords, RateWindows
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -45,11 +46,19 @@ __all__ = [
 ]
 
 
-def open_access(settings: Settings) -> AccessPolicy:
-    """The keys are read now, at start-up; later changes to the key file are noticed as they happen."""
-    keys = SiteKeyStore(settings.site_keys_path)
+def open_access(
+    settings: Settings,
+    records: KeyRecords | None = None,
+    windows: RateWindows | None = None,
+    check_interval: float = 1.0,
+) -> AccessPolicy:
+    """The keys are read now, at start-up; later changes are noticed as they happen. `records` and
+    `windows` are the shared state's (`service.shared`); None = the key file and this process's windows.
+    `check_interval` 0 re-checks the keys' signature on every call (the runtime's choice: the admin gate
+    shares this store, and a revoked admin key must be refused at once)."""
+    keys = SiteKeyStore(settings.site_keys_path, check_interval=check_interval, records=records)
     keys.refresh(force=True)
-    limiter = RateLimiter(settings.rate_limit_ip, settings.site_key_rate)
+    limiter = RateLimiter(settings.rate_limit_ip, settings.site_key_rate, windows)
     return AccessPolicy(keys, limiter, settings.require_site_key)
 
 

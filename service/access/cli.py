@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.access.sitekeys import KeyFileError, SiteKey, SiteKeyStore
+from service.shared import key_records
 
 if TYPE_CHECKING:  # the settings parse rates with this package's syntax: no import back at run time
     from service.settings import Settings
@@ -29,8 +30,10 @@ EXIT_NO_KEY, EXIT_USAGE, EXIT_KEY_FILE = 1, 2, 4
 
 
 def _store(ctx: typer.Context) -> tuple[SiteKeyStore, Settings]:
+    """The keys where the service keeps them: Redis with ACCORDS_REDIS_URL, else the data dir's file."""
     settings = cast("Settings", ctx.obj)  # `accords`'s callback puts the settings in the context
-    return SiteKeyStore(settings.site_keys_path), settings
+    records = key_records(settings.redis_url, settings.site_keys_path)
+    return SiteKeyStore(settings.site_keys_path, records=records), settings
 
 
 def _fail(message: str, code: int) -> typer.Exit:

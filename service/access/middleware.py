@@ -12,7 +12,8 @@ included), so one rule covers them all: origin, site key, per-key and per-IP rat
 route's dialect (OpenAI's `{"error": ...}` under `/v1/`). A site key may also come as the bearer token,
 which is where OpenAI clients put their `api_key`.
 
-`AdminAccess` authenticates every request under /admin the same way, before its body is read.
+`AdminAccess` authenticates every request under /admin the same way, before its body is read; the one
+exception is reading the console's page itself (`GET /admin`), a static file that holds no data.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class SiteAccess:
                 await send({"type": "http.response.start", "status": 204, "headers": _raw(headers)})
                 await send({"type": "http.response.body", "body": b""})
             return
-        verdict = policy.check(caller)
+        verdict = await policy.check_shared(caller)
         refusal = verdict.refusal
         if refusal is not None:
             metrics.REJECTED.labels(refusal.code).inc()
@@ -141,6 +142,9 @@ class AdminAccess:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
         if path != self.prefix and not path.startswith(self.prefix + "/"):
+            await self.app(scope, receive, send)
+            return
+        if path == self.prefix and scope["method"] in ("GET", "HEAD"):  # the console's page: no data
             await self.app(scope, receive, send)
             return
         # The rest of a refused upload may be on its way: close rather than read (and discard) it.

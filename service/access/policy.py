@@ -10,7 +10,8 @@ The rules:
 - A preflight carries no header *values*, so it is answered for any origin that some active key allows;
   the key itself is checked on the real request, whose refusal then still carries CORS headers, so the
   page can read why (`origin_not_allowed`, `unknown_site_key`, `site_key_required`, `rate_limited`).
-- Every accepted request counts against its client IP's rate and, with a key, against the key's rate.
+- Every accepted request counts against its client IP's rate and, with a key, against the key's rate
+  (in every replica's windows when they are shared: `check_shared`, what the middleware calls).
 """
 
 from __future__ import annotations
@@ -109,13 +110,22 @@ class AccessPolicy:
         return None, None
 
     def check(self, caller: Caller) -> Verdict:
-        """The decision for a chat request (not a preflight); counts it against the rate limits."""
+        """The decision for a chat request (not a preflight); counts it against this process's rate limits."""
         headers = self.cors_headers(caller)
         refused, key = self.refusal(caller)
         if refused is None:
             wait = self.limiter.hit(caller.client_ip, key.key if key else None, key.rate if key else None)
-            if wait is not None:
-                refused = Refusal(429, "rate_limited", f"Too many requests; try again in {wait} s.", wait)
+            refused = _limited(wait)
+        return Verdict(headers=headers, refusal=refused, site_key=key)
+
+    async def check_shared(self, caller: Caller) -> Verdict:
+        """`check`, counted where the service counts: every replica's windows when they are shared."""
+        headers = self.cors_headers(caller)
+        refused, key = self.refusal(caller)
+        if refused is None:
+            key_id, rate = (key.key, key.rate) if key else (None, None)
+            wait = await self.limiter.hit_shared(caller.client_ip, key_id, rate)
+            refused = _limited(wait)
         return Verdict(headers=headers, refusal=refused, site_key=key)
 
     def status(self, caller: Caller) -> dict[str, object]:
@@ -126,3 +136,9 @@ class AccessPolicy:
         if refused.code in ("origin_not_allowed", "site_key_required"):
             return {"ok": True, "origin_allowed": False, "message": NOT_ALLOWED}
         return {"ok": True, "origin_allowed": False, "message": refused.detail}
+
+
+def _limited(wait: int | None) -> Refusal | None:
+    if wait is None:
+        return None
+    return Refusal(429, "rate_limited", f"Too many requests; try again in {wait} s.", wait)

@@ -2,9 +2,9 @@
 
 Why both: a key's rate caps what one embedding site can cost (its pages are public, so anyone can reuse
 the key), and the per-IP rate keeps one visitor — or one script without a key — from using up a whole
-site's allowance. Moving windows, held in memory: limits are per process, which is what a single
-`accords serve` needs; a shared store (Redis) is one `storage_from_string` away if it ever runs as
-several processes. A refused request does not count against either window.
+site's allowance. Moving windows, held in memory by one `accords serve`, or in Redis with
+ACCORDS_REDIS_URL, so several replicas share one allowance (`service.shared.ratelimits`, which falls back
+to this process's own windows while Redis does not answer). A refused request counts against neither.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import time
 from typing import Annotated
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from pydantic import AfterValidator
+
+from service.shared import Check, MemoryRateWindows, RateWindows
 
 _RATE = re.compile(r"(\d+)\s*(?:/|per)\s*(\d+)?\s*([a-z]+)")
 _UNITS = {
@@ -49,8 +49,11 @@ def optional_rate(value: str) -> str:
 
 
 class RateLimiter:
-    def __init__(self, ip_rate: str, default_key_rate: str) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    """`windows`: where requests are counted (every replica's, in Redis); None = this process's."""
+
+    def __init__(self, ip_rate: str, default_key_rate: str, windows: RateWindows | None = None) -> None:
+        self._local = MemoryRateWindows()
+        self._windows: RateWindows = windows if windows is not None else self._local
         rate = optional_rate(ip_rate)
         self._ip = None if rate == "off" else parse(rate)
         self._default = parse(normalize_rate(default_key_rate))
@@ -63,23 +66,29 @@ class RateLimiter:
             self._parsed[rate] = parse(rate)
         return self._parsed[rate]
 
-    def hit(self, client_ip: str, site_key: str | None, key_rate: str | None = None) -> int | None:
-        """Count one request; None when it may go ahead, else the seconds until it would be allowed.
-
-        Called from the event loop only, so testing every window and then hitting them is atomic.
-        """
-        checks: list[tuple[RateLimitItem, tuple[str, ...]]] = []
+    def _checks(self, client_ip: str, site_key: str | None, key_rate: str | None) -> list[Check]:
+        checks: list[Check] = []
         if self._ip is not None:
             checks.append((self._ip, ("ip", client_ip)))
         if site_key is not None:
             checks.append((self._item(key_rate), ("key", site_key)))
-        for item, identifiers in checks:
-            if not self._limiter.test(item, *identifiers):
-                stats = self._limiter.get_window_stats(item, *identifiers)
-                return max(1, math.ceil(stats.reset_time - time.time()))
-        for item, identifiers in checks:
-            self._limiter.hit(item, *identifiers)
-        return None
+        return checks
+
+    def hit(self, client_ip: str, site_key: str | None, key_rate: str | None = None) -> int | None:
+        """Count one request in this process's windows; None when it may go ahead, else the seconds until
+        it would be allowed."""
+        return _wait(self._local.hit_now(self._checks(client_ip, site_key, key_rate)))
+
+    async def hit_shared(
+        self, client_ip: str, site_key: str | None, key_rate: str | None = None
+    ) -> int | None:
+        """`hit`, counted where the service counts (every replica's windows when they are shared)."""
+        checks = self._checks(client_ip, site_key, key_rate)
+        return _wait(await self._windows.hit(checks)) if checks else None
+
+
+def _wait(reset_time: float | None) -> int | None:
+    return None if reset_time is None else max(1, math.ceil(reset_time - time.time()))
 
 
 # For settings fields: validated and normalized when the settings are built.

@@ -2,13 +2,15 @@
 be used from and to a request rate.
 
 A public key is not a secret — it sits in the HTML of every page that embeds the widget — and grants
-nothing but chat, from its origins, at its rate. Keys live in one JSON file in the data dir because they
-are few, change rarely and are created by an operator (`accords keys create`) while the service runs:
+nothing but chat, from its origins, at its rate. Keys are few, change rarely and are created by an
+operator (`accords keys create`, the admin API) while the service runs. They live in one JSON file in the
+data dir, or, with ACCORDS_REDIS_URL, in Redis, so replicas on several machines agree
+(`service.shared.keys` keeps either; this module says what a record means):
 
-- writes are atomic (temp file + `os.replace`), so a reader never sees half a file, and a file lock
-  serializes concurrent `accords keys` commands;
-- the service re-reads the file when it changes (checked at most once per `check_interval`), so a new
-  or revoked key takes effect without a restart; a broken file keeps the last good keys in force.
+- writes are atomic (temp file + `os.replace` and a file lock; a Redis transaction), so a reader never
+  sees half a change, and concurrent `accords keys` commands do not lose each other's keys;
+- the service re-reads the keys when they change (checked at most once per `check_interval`), so a new
+  or revoked key takes effect without a restart; unreadable keys leave the last good ones in force.
 
 Revoked keys stay in the file (with `revoked_at`) so `accords keys list --all` can still show them.
 Records carry a `kind`: "public" for site keys, "admin" for the admin API's keys, which are secrets and
@@ -17,23 +19,19 @@ are stored only as a salted hash (`service.access.adminkeys`); neither kind is e
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import secrets
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock
-
 from service.access import adminkeys
 from service.access.origins import normalize_origin
 from service.access.ratelimit import normalize_rate
+from service.shared import FileKeyRecords, KeyRecords, KeyRecordsUnavailable
 
 log = logging.getLogger(__name__)
 PREFIX = "pk_"
@@ -100,15 +98,21 @@ def _now() -> str:
 
 class SiteKeyStore:
     def __init__(
-        self, path: Path, check_interval: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        path: Path,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        records: KeyRecords | None = None,
     ) -> None:
+        """`records`: where the keys are kept (Redis); None = the JSON file at `path`."""
         self.path = path
+        self._records: KeyRecords = records if records is not None else FileKeyRecords(path)
         self._interval = check_interval
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, SiteKey] = {}
         self._origins: frozenset[str] = frozenset()
-        self._signature: tuple[int, int, int] | None = None
+        self._signature: Hashable | None = None
         self._checked: float | None = None
 
     # ------------------------------------------------------------------ reading (the service)
@@ -146,10 +150,10 @@ class SiteKeyStore:
             if not force and self._checked is not None and now - self._checked < self._interval:
                 return
             self._checked = now
-            signature = self._stat()
-            if signature == self._signature:
-                return
             try:
+                signature = self._stat()
+                if signature == self._signature:
+                    return
                 keys = self._read()
             except KeyFileError as error:
                 log.error("%s; keeping the %d keys read before", error, len(self._keys))
@@ -158,21 +162,23 @@ class SiteKeyStore:
             self._keys = {k.key: k for k in keys}
             self._origins = frozenset(o for k in keys if k.active and k.kind == "public" for o in k.origins)
 
-    def _stat(self) -> tuple[int, int, int] | None:
+    def _stat(self) -> Hashable | None:
         try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            return self._records.signature()
+        except KeyRecordsUnavailable as error:
+            raise KeyFileError(f"cannot read the site keys in {self._records.where}: {error}") from error
 
     def _read(self) -> list[SiteKey]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [SiteKey.from_json(record) for record in data["keys"]]
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise KeyFileError(f"cannot read the site keys in {self.path}: {error}") from error
+            return self._parse(self._records.read())
+        except KeyRecordsUnavailable as error:
+            raise KeyFileError(f"cannot read the site keys in {self._records.where}: {error}") from error
+
+    def _parse(self, records: list[dict[str, object]]) -> list[SiteKey]:
+        try:
+            return [SiteKey.from_json(record) for record in records]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise KeyFileError(f"cannot read the site keys in {self._records.where}: {error}") from error
 
     # ------------------------------------------------------------------ writing (`accords keys`)
 
@@ -224,19 +230,9 @@ class SiteKeyStore:
         return revoked[0] if revoked else None
 
     def _update(self, change: Callable[[list[SiteKey]], list[SiteKey]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock", timeout=10):
-            keys = change(self._read())
-            payload = {"version": 1, "keys": [k.to_json() for k in keys]}
-            handle, temp = tempfile.mkstemp(prefix=".site-keys-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(payload, file, indent=2)
-                    file.write("\n")
-                    file.flush()
-                    os.fsync(file.fileno())
-                os.replace(temp, self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+        """Read, change and write the keys atomically (a file lock; a Redis transaction)."""
+        try:
+            self._records.update(lambda records: [key.to_json() for key in change(self._parse(records))])
+        except KeyRecordsUnavailable as error:
+            raise KeyFileError(f"cannot read the site keys in {self._records.where}: {error}") from error
         self.refresh(force=True)

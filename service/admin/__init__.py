@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from service.admin.documents import delete_document, ingest_upload
 from service.admin.ingest_jobs import start_job
-from service.admin.jobs import Job, Jobs, TooManyJobs
+from service.admin.jobs import Job, Jobs, TooManyJobs, find_job, mirror_jobs, recent_jobs
 from service.admin.parts import StagedFile
 from service.admin.paths import PathRefused, resolve_under
 from service.admin.state import AdminError, AdminState
@@ -23,7 +23,10 @@ __all__ = [
     "TooManyJobs",
     "Writer",
     "delete_document",
+    "find_job",
     "ingest_upload",
+    "mirror_jobs",
+    "recent_jobs",
     "resolve_under",
     "start_job",
 ]

@@ -5,12 +5,15 @@ that could not be read are listed in `errors` with their reasons (as the CLI lis
 `totals.failed`, and the rest went in. "failed" means the run itself could not complete: another process
 held the writer lock, the store went away, or the service stopped (what was committed by then stays, and
 the next ingest completes the rest). Jobs queue behind one another (and behind uploads) rather than being
-refused, up to `MAX_QUEUED`; the last `KEEP` jobs are remembered, in memory only: a restart forgets them,
-and the store never depends on them.
+refused, up to `MAX_QUEUED`; the last `KEEP` jobs are remembered, in memory (a restart forgets them, and
+the store never depends on them). `mirror_jobs` posts each job's record to the shared job board
+(`service.shared.jobs`) as it changes, so with ACCORDS_REDIS_URL every replica answers for every job.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -20,10 +23,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ingest.summary import IngestSummary
+from service.shared import JobBoard
 
+log = logging.getLogger(__name__)
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 KEEP = 50
 MAX_QUEUED = 10
+MIRROR_S = 0.25  # how often a running job's progress reaches the shared board
 
 
 def _now() -> str:
@@ -133,3 +139,33 @@ class Jobs:
     def recent(self) -> list[Job]:
         with self._lock:
             return list(reversed(self._jobs.values()))
+
+
+async def mirror_jobs(jobs: Jobs, board: JobBoard, every: float = MIRROR_S) -> None:
+    """Post every local job's record to `board` whenever it changed, until cancelled."""
+    posted: dict[str, dict[str, Any]] = {}
+    while True:
+        try:
+            for job in jobs.recent():
+                record = job.describe()
+                if posted.get(job.id) != record and await board.post(record):  # else: again next time
+                    posted[job.id] = record
+            for gone in set(posted) - {job.id for job in jobs.recent()}:
+                del posted[gone]
+        except Exception:  # never let one bad record stop the mirror
+            log.exception("could not post the ingest jobs to the shared board")
+        await asyncio.sleep(every)
+
+
+async def find_job(jobs: Jobs, board: JobBoard, job_id: str) -> dict[str, Any] | None:
+    """A job's record: this process's own, else the board's (another replica's job)."""
+    job = jobs.get(job_id)
+    return job.describe() if job is not None else await board.get(job_id)
+
+
+async def recent_jobs(jobs: Jobs, board: JobBoard) -> list[dict[str, Any]]:
+    """The last `KEEP` jobs of every replica, newest first (this process's own records are the freshest)."""
+    records = {str(record.get("id")): record for record in await board.recent()}
+    records.update((job.id, job.describe()) for job in jobs.recent())
+    newest = sorted(records.values(), key=lambda record: str(record.get("created_at", "")), reverse=True)
+    return newest[:KEEP]

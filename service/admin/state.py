@@ -6,7 +6,7 @@ through `service.deps.AdminStateDep`. `AdminError` is the HTTP layer's `ApiError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.embedders import Embedder
 from ingest.store import ChunkStore
@@ -16,6 +16,7 @@ from service.admin.writer import Writer
 from service.http.errors import ApiError as AdminError
 from service.retrieval.view import StoreView
 from service.settings import Settings
+from service.shared import JobBoard, MemoryJobBoard
 
 
 @dataclass(slots=True)
@@ -27,6 +28,7 @@ class AdminState:
     store: ChunkStore
     embedder: Embedder
     view: StoreView  # caught up after every write, so an answer after the reply sees the change
+    board: JobBoard = field(default_factory=MemoryJobBoard)  # every replica's jobs (`service.shared`)
 
     @property
     def gate(self) -> AdminGate:

@@ -68,9 +68,14 @@ class Checkpoints:
 
 
 class Writer:
-    def __init__(self, settings: StoreSettings, wait_s: float = WAIT_S) -> None:
+    def __init__(
+        self, settings: StoreSettings, wait_s: float = WAIT_S, on_write: Callable[[], None] | None = None
+    ) -> None:
+        """`on_write` is called (on the writer's thread) after every task, once the view caught up: the
+        shared store signal, so other replicas refresh at once (`service.shared.signals`)."""
         self._settings = settings
         self.wait_s = wait_s
+        self._on_write = on_write
         self._guard = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self.stopping = threading.Event()
@@ -91,6 +96,8 @@ class Writer:
                     view.catch_up()
                 except Exception:  # the store may be gone; the view's own poll catches up later
                     log.warning("could not refresh the store view after a write", exc_info=True)
+                if self._on_write is not None:  # also after a failure: what was committed by then stays
+                    self._on_write()
                 if cleanup is not None:
                     cleanup()
 

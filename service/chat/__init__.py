@@ -9,7 +9,7 @@ Every step speaks the vocabulary of `events`.
 
 from __future__ import annotations
 
-from service.chat.conversations import Conversations, Turn
+from service.chat.conversations import Conversations, ConversationStore, Turn
 from service.chat.engine import ChatEngine
 from service.chat.events import Delta, Done, Error, Event, Sources
 from service.chat.llm.client import LLMClient
@@ -17,6 +17,7 @@ from service.chat.responder import Responder, open_responder
 
 __all__ = [
     "ChatEngine",
+    "ConversationStore",
     "Conversations",
     "Delta",
     "Done",

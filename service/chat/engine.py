@@ -4,10 +4,11 @@ door (`/chat`, `/chat/stream`, `/v1`, `accords ask`, `accords eval`)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from service.answer.extractive import Answer, ExtractiveAnswerer
-from service.chat.conversations import Conversations, Turn
+from service.chat.conversations import ConversationStore, Turn
 from service.chat.events import sources_of
 from service.chat.followup import read_follow_up
 from service.http import metrics
@@ -31,7 +32,7 @@ class ChatEngine:
         retriever: HybridRetriever,
         answerer: ExtractiveAnswerer,
         view: StoreView,
-        conversations: Conversations,
+        conversations: ConversationStore,
         default_top_k: int,
     ) -> None:
         self.retriever = retriever
@@ -44,10 +45,6 @@ class ChatEngine:
         """The extractive answer to a prepared question (the LLM writer drafts its own)."""
         return self.answerer.answer(prepared.retrieval, prepared.top_k, self.view.lexical.idf)
 
-    def recall(self, request: ChatRequest) -> tuple[str, list[Turn]]:
-        """The conversation id to use and its turns so far (see `Conversations.history`)."""
-        return self.conversations.history(request.conversation_id)
-
     def prepare(
         self,
         request: ChatRequest,
@@ -55,8 +52,9 @@ class ChatEngine:
         standalone: str | None = None,
     ) -> Prepared:
         """`conversation` overrides the stored one (the OpenAI-compatible API sends its own history);
-        `standalone` is the follow-up as the LLM rewrote it, retrieved without the extractive context."""
-        conversation_id, history = conversation or self.recall(request)
+        `standalone` is the follow-up as the LLM rewrote it, retrieved without the extractive context.
+        Without `conversation`, the question is read on its own (the responder recalls the stored one)."""
+        conversation_id, history = conversation or (request.conversation_id or uuid.uuid4().hex, [])
         follow_up = read_follow_up(request.question, history)
         top_k = request.top_k or self.default_top_k
         with metrics.RETRIEVAL_SECONDS.time():
@@ -69,19 +67,19 @@ class ChatEngine:
             )
         return Prepared(conversation_id, retrieval, top_k)
 
-    def finish(
-        self, request: ChatRequest, prepared: Prepared, answer: Answer, mode: str, record: bool = True
-    ) -> ChatResponse:
+    @staticmethod
+    def turn(request: ChatRequest, answer: Answer) -> Turn:
+        """The turn a conversation remembers of this answer: the question, the answer, what it cited."""
         cited = {source_id for sentence in answer.sentences for source_id in sentence.sources}
         documents = tuple(
             dict.fromkeys(
                 answer.sources[n - 1].chunk.doc_id for n in sorted(cited) if n <= len(answer.sources)
             )
         )
-        if record:
-            self.conversations.record(
-                prepared.conversation_id, Turn(request.question, answer.text, documents, answer.found)
-            )
+        return Turn(request.question, answer.text, documents, answer.found)
+
+    def finish(self, request: ChatRequest, prepared: Prepared, answer: Answer, mode: str) -> ChatResponse:
+        """The response to send (the responder records the turn: `turn`)."""
         return ChatResponse(
             answer=answer.text,
             found=answer.found,

@@ -28,16 +28,14 @@ def ask_all(engine: ChatEngine, items: Sequence[dict[str, Any]], k: int) -> list
     """Every question retrieved as `/chat` would, its history first (see the module's note)."""
     asked = []
     for item in items:
-        conversation_id = None
+        conversation_id, turns = "eval", list[Turn]()  # kept here: the service's store is not for this
         for turn in item.get("history") or []:
-            prepared = engine.prepare(ChatRequest(question=turn["question"], conversation_id=conversation_id))
+            request = ChatRequest(question=turn["question"], conversation_id=conversation_id)
+            prepared = engine.prepare(request, (conversation_id, list(turns)))
             best = tuple(c.chunk.doc_id for c in prepared.retrieval.candidates[:1])
-            engine.conversations.record(
-                prepared.conversation_id, Turn(turn["question"], "", best, bool(best))
-            )
-            conversation_id = prepared.conversation_id
+            turns.append(Turn(turn["question"], "", best, bool(best)))
         request = ChatRequest(question=item["question"], conversation_id=conversation_id, top_k=k)
-        asked.append(Asked(item, engine.prepare(request).retrieval, k))
+        asked.append(Asked(item, engine.prepare(request, (conversation_id, list(turns))).retrieval, k))
     return asked
 
 

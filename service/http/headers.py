@@ -1,11 +1,12 @@
 """Security headers on every response, and a Content-Security-Policy on every HTML page.
 
-Why: the service serves HTML (`/demo`, `/docs`) on the same origin as the chat API, so a page that could
-be framed, sniffed into another type or made to run foreign script would act with that origin's rights.
-Every response gets `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`; an HTML page
-also gets a CSP and `X-Frame-Options`. A route that knows what its page needs sets its own CSP (the demo
-page, Swagger UI) and is left alone; any other HTML (an error page, a future route) gets one that allows
-nothing at all. `X-Frame-Options` follows the CSP's `frame-ancestors` for old browsers.
+Why: the service serves HTML (`/demo`, `/docs`, `/admin`) on the same origin as the chat API, so a page
+that could be framed, sniffed into another type or made to run foreign script would act with that origin's
+rights. Every response gets `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`; an HTML
+page also gets a CSP and `X-Frame-Options`. A route that knows what its page needs sets its own CSP (the
+demo page, Swagger UI, the admin console) and is left alone; any other HTML (an error page, a future
+route) gets one that allows nothing at all. `X-Frame-Options` follows the CSP's `frame-ancestors` for old
+browsers.
 
 A few lines of pure ASGI rather than a library: the rule "only HTML, and never override the route"
 needs to see the response's own headers, which the header libraries do not offer.

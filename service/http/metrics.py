@@ -59,6 +59,16 @@ INGEST_DOCUMENTS = Counter(
 INGEST_CHUNKS = Counter(
     "accords_ingest_chunks_embedded_total", "Passages embedded by ingests this process ran."
 )
+SHARED_DEGRADED = Gauge(
+    "accords_shared_degraded",
+    "1 while the shared state (Redis, ACCORDS_REDIS_URL) is unavailable and this process uses its fallbacks.",
+)
+SHARED_FALLBACKS = Counter(
+    "accords_shared_fallbacks_total",
+    "Uses of the shared state (Redis) answered by a fallback instead: conversations (a follow-up answered "
+    "stand-alone), rate_limits (this process's own counters), jobs, keys, signals.",
+    ["part"],
+)
 _OUTCOMES: tuple[Status, ...] = ("added", "updated", "unchanged", "failed", "skipped")
 
 

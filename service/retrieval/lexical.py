@@ -113,8 +113,14 @@ def _passage_terms(chunk: StoredChunk, defined: dict[str, str]) -> list[str]:
 
 class LexicalIndex:
     def __init__(
-        self, documents: dict[str, IndexedDocument], generation: str, vocabulary: Vocabulary
+        self,
+        documents: dict[str, IndexedDocument],
+        generation: str,
+        vocabulary: Vocabulary,
+        bm25: Bm25 | None = None,
     ) -> None:
+        """`bm25`: the scores of exactly these documents' passages, in this order (from a snapshot of
+        the same generation); None = computed here."""
         self.generation = generation
         self._vocabulary = vocabulary
         self._chunk_ids = [cid for document in documents.values() for cid in document.chunk_ids]
@@ -126,12 +132,18 @@ class LexicalIndex:
         for found in self._acronyms.values():
             for acronym, long_form in found.items():
                 self._long_forms[acronym].add(long_form)
-        corpus = [term_ids for document in documents.values() for term_ids in document.terms]
-        self._bm25 = Bm25(corpus, len(vocabulary.ids))
+        if bm25 is None:
+            corpus = [term_ids for document in documents.values() for term_ids in document.terms]
+            bm25 = Bm25(corpus, len(vocabulary.ids))
+        self._bm25 = bm25
         self._frequency = self._bm25.frequency  # passages per term id, for idf
 
     def __len__(self) -> int:
         return len(self._chunk_ids)
+
+    @property
+    def bm25(self) -> Bm25:
+        return self._bm25
 
     def used_terms(self) -> npt.NDArray[np.bool_]:
         """Whether a passage has each term id of the vocabulary (as it was when this index was built)."""

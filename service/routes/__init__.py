@@ -2,8 +2,8 @@
 
 State comes only through `service.deps`. `ROUTERS` is every router the app serves, in one list.
 `chat_paths` finds the chat routes among them: every route that reaches the responder (`deps.ResponderDep`,
-the only way a route gets one), so a chat route added later is behind the access rules and the
-concurrency cap without being listed anywhere.
+the only way a route gets one) or takes a visitor's feedback (`deps.FeedbackDep`), so a chat route added
+later is behind the access rules and the concurrency cap without being listed anywhere.
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from service.deps import get_responder
+from service.deps import get_feedback, get_responder
 from service.routes import (
     admin_documents,
     admin_jobs,
+    admin_owner,
+    admin_site_keys,
     apidocs,
     chat,
+    console,
     documents,
+    feedback,
     health,
     openai_compat,
     stream,
@@ -32,13 +36,20 @@ ROUTERS: tuple[APIRouter, ...] = (
     chat.router,
     stream.router,
     openai_compat.router,
+    feedback.router,
     documents.router,
     health.router,
     widget.router,
     apidocs.router,
     admin_documents.router,
     admin_jobs.router,
+    admin_owner.router,
+    admin_site_keys.router,
+    console.router,
 )
+
+
+VISITOR_DEPENDENCIES = (get_responder, get_feedback)
 
 
 def routes_of(routers: Iterable[APIRouter] = ROUTERS) -> list[BaseRoute]:
@@ -48,10 +59,11 @@ def routes_of(routers: Iterable[APIRouter] = ROUTERS) -> list[BaseRoute]:
 
 
 def answers_questions(route: BaseRoute) -> bool:
-    """Whether the route gets the responder: the mark of a chat route."""
+    """Whether the route gets the responder (or a visitor's feedback on its answers): the mark of a chat
+    route, which the widget's pages call."""
 
     def reaches(dependant: Dependant) -> bool:
-        return dependant.call is get_responder or any(reaches(d) for d in dependant.dependencies)
+        return dependant.call in VISITOR_DEPENDENCIES or any(reaches(d) for d in dependant.dependencies)
 
     return isinstance(route, APIRoute) and reaches(route.dependant)
 

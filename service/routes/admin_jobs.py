@@ -15,7 +15,7 @@ from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.admin import AdminError, PathRefused, resolve_under
+from service.admin import AdminError, PathRefused, find_job, recent_jobs, resolve_under
 from service.admin import start_job as queue_job
 from service.deps import AdminStateDep
 from service.routes.admin_auth import AUTH_ERRORS, AdminDep, require_admin
@@ -73,6 +73,7 @@ async def start_job(
     except PathRefused as refused:
         raise AdminError(400, str(refused), "bad_path") from None
     job = queue_job(state, shown, folder, body.prune)
+    await state.board.post(job.describe())  # visible on every replica at once (then `mirror_jobs`)
     log.info("admin %s started %s over %s (prune=%s)", admin.who, job.id, shown, body.prune)
     location = str(request.url_for("get_job", job_id=job.id).path)
     return JSONResponse(job.describe(), status_code=202, headers={"Location": location})
@@ -80,14 +81,14 @@ async def start_job(
 
 @router.get("/ingest-jobs")
 async def list_jobs(state: AdminStateDep) -> dict[str, Any]:
-    """The recent jobs, newest first (kept in memory: a restart forgets them)."""
-    return {"jobs": [job.describe() for job in state.jobs.recent()]}
+    """The recent jobs of every replica, newest first (kept in memory or Redis: not across restarts)."""
+    return {"jobs": await recent_jobs(state.jobs, state.board)}
 
 
 @router.get("/ingest-jobs/{job_id}", responses={404: {"model": ErrorBody, "description": "No such job"}})
 async def get_job(job_id: str, state: AdminStateDep) -> dict[str, Any]:
     """A job's status (queued, running, succeeded, failed), progress, totals and per-file errors."""
-    job = state.jobs.get(job_id)
-    if job is None:
-        raise AdminError(404, f"no ingest job {job_id!r} (jobs are kept in memory, the last 50)", "not_found")
-    return job.describe()
+    record = await find_job(state.jobs, state.board, job_id)
+    if record is None:
+        raise AdminError(404, f"no ingest job {job_id!r} (the last 50 are kept)", "not_found")
+    return record

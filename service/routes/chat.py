@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.openapi.models import Example
 
-from service.deps import ResponderDep
+from service.deps import ResponderDep, SiteKeyDep
 from service.schemas import ChatRequest, ChatResponse, ErrorBody
 
 router = APIRouter(tags=["chat"])
@@ -50,6 +50,6 @@ ChatBody = Annotated[ChatRequest, Body(openapi_examples=CHAT_EXAMPLES)]
 # Not JSON (415), a body nested too deep (400), the access rules and the cap: the middleware's, for every
 # chat route (`service.http.install_middleware`).
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
-async def chat(body: ChatBody, responder: ResponderDep) -> ChatResponse:
+async def chat(body: ChatBody, responder: ResponderDep, site_key: SiteKeyDep) -> ChatResponse:
     """Answer a question from the documents, citing each sentence's passage as [n]."""
-    return await responder.respond(body)
+    return await responder.respond(body, site_key=site_key)

@@ -22,18 +22,18 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ingest.store import StoreUnavailable
 from service.chat import Delta, Done, Error, Responder, Turn
-from service.deps import ResponderDep
+from service.deps import ResponderDep, SiteKeyDep
 from service.routes.openai_dialect import (
     MODEL_ID,
     CompletionRequest,
     OpenAIError,
     chunk,
     completion,
+    completion_id,
     extras,
-    new_id,
     parse,
 )
-from service.schemas import ChatRequest
+from service.schemas import ChatRequest, new_answer_id
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ async def models() -> dict[str, object]:
     responses={200: {"content": {"text/event-stream": {}}}},
     openapi_extra=_completion_body(),
 )
-async def chat_completions(request: Request, responder: ResponderDep) -> Response:
+async def chat_completions(request: Request, responder: ResponderDep, site_key: SiteKeyDep) -> Response:
     """OpenAI chat completions: the last user message is the question; `stream` is supported."""
     try:
         try:
@@ -111,9 +111,10 @@ async def chat_completions(request: Request, responder: ResponderDep) -> Respons
             raise OpenAIError(400, "the body must be a JSON object") from None
         parsed, chat, turns = parse(body)
         if parsed.stream:
-            return EventSourceResponse(_chunks(responder, chat, turns, parsed.model), ping=15)
+            chunks = _chunks(responder, chat, turns, parsed.model, site_key)
+            return EventSourceResponse(chunks, ping=15)
         try:
-            response = await responder.respond(chat, turns)
+            response = await responder.respond(chat, turns, site_key=site_key)
         except StoreUnavailable as error:
             log.warning("store unavailable: %s", error)
             raise OpenAIError(503, "The document store is unavailable; try again shortly.") from error
@@ -123,13 +124,14 @@ async def chat_completions(request: Request, responder: ResponderDep) -> Respons
 
 
 async def _chunks(
-    responder: Responder, chat: ChatRequest, turns: list[Turn], model: str
+    responder: Responder, chat: ChatRequest, turns: list[Turn], model: str, site_key: str | None
 ) -> AsyncIterator[ServerSentEvent]:
-    ident = new_id()
+    answer_id = new_answer_id()  # known before the answer: every chunk carries the completion id
+    ident = completion_id(answer_id)
     interrupted = False
     yield _data(chunk(ident, model, {"role": "assistant", "content": ""}))
     try:
-        async with aclosing(responder.events(chat, turns)) as events:
+        async with aclosing(responder.events(chat, turns, site_key=site_key, answer_id=answer_id)) as events:
             async for event in events:
                 if isinstance(event, Delta):
                     yield _data(chunk(ident, model, {"content": event.text}))

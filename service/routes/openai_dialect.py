@@ -11,7 +11,6 @@ response (`found`, `degraded`, `unsupported`...) in `accords`.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any, Literal
 
 from fastapi.exceptions import RequestValidationError
@@ -97,8 +96,9 @@ def history(messages: list[Message]) -> list[Turn]:
     return turns[-_HISTORY_TURNS:]
 
 
-def new_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
+def completion_id(answer_id: str) -> str:
+    """The completion's id: the answer's, which `POST /feedback` also takes with this prefix."""
+    return f"chatcmpl-{answer_id}"
 
 
 def extras(response: ChatResponse) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def extras(response: ChatResponse) -> dict[str, Any]:
 
 def completion(response: ChatResponse, model: str) -> dict[str, Any]:
     return {
-        "id": new_id(),
+        "id": completion_id(response.answer_id),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,

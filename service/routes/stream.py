@@ -23,7 +23,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ingest.store import StoreUnavailable
 from service.chat import Delta, Error, Event, Responder, Sources
-from service.deps import ResponderDep
+from service.deps import ResponderDep, SiteKeyDep
 from service.routes.chat import ERRORS, ChatBody
 from service.schemas import ChatRequest
 
@@ -35,15 +35,17 @@ log = logging.getLogger(__name__)
     "/chat/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
-async def chat_stream(body: ChatBody, responder: ResponderDep) -> EventSourceResponse:
+async def chat_stream(body: ChatBody, responder: ResponderDep, site_key: SiteKeyDep) -> EventSourceResponse:
     """Stream the answer: `sources`, then `delta` events, then `done` with the full /chat response."""
-    return EventSourceResponse(_events(responder, body), ping=15)
+    return EventSourceResponse(_events(responder, body, site_key), ping=15)
 
 
-async def _events(responder: Responder, body: ChatRequest) -> AsyncIterator[ServerSentEvent]:
+async def _events(
+    responder: Responder, body: ChatRequest, site_key: str | None
+) -> AsyncIterator[ServerSentEvent]:
     started = time.monotonic()
     try:
-        async with aclosing(responder.events(body)) as events:
+        async with aclosing(responder.events(body, site_key=site_key)) as events:
             async for event in events:
                 yield _encode(event)
     except (asyncio.CancelledError, GeneratorExit):

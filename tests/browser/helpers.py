@@ -15,7 +15,7 @@ expect.set_options(timeout=10_000)
 
 LAUNCHER = "accords-chat .launcher"
 PANEL = "accords-chat .panel"
-INPUT = "accords-chat textarea"
+INPUT = "accords-chat .composer textarea"
 SEND = "accords-chat .send"
 BOT = "accords-chat .msg.bot:not(.greeting)"
 

@@ -52,6 +52,13 @@ HOST_PAGES: dict[str, tuple[dict[str, str] | None, str, str, bool]] = {
         "",
         False,
     ),
+    "french": ({"data-site-key": "{main}", "data-lang": "fr", "data-open": ""}, "", "", False),
+    "german-custom": (
+        {"data-site-key": "{main}", "data-lang": "de-AT", "data-open": "", "data-strings": '{"send": "Los"}'},
+        "",
+        "",
+        False,
+    ),
     "blocked-key": ({"data-site-key": "{blocked}"}, "", "", False),
     "limited": ({"data-site-key": "{limited}"}, "", "", False),
 }

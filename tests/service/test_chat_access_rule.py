@@ -1,11 +1,11 @@
 """One access rule for every chat route, and JSON only on every JSON route.
 
-The chat routes are found the way the app finds them (every POST route that gets the responder), by
-walking the app's routes: each one must refuse a keyless caller when keys are required, accept a site key
-in its header or as the bearer token (what OpenAI clients send as `api_key`), count against the rate
-limits and sit behind the concurrency cap. A chat route added later is found the same way, so it cannot
-escape. Bodies are `{}`: a request the access rules let through gets the route's 4xx for a missing field,
-so no answer is computed.
+The chat routes are found the way the app finds them (every POST route that gets the responder, or a
+visitor's feedback on its answers), by walking the app's routes: each one must refuse a keyless caller
+when keys are required, accept a site key in its header or as the bearer token (what OpenAI clients send
+as `api_key`), count against the rate limits and sit behind the concurrency cap. A chat route added
+later is found the same way, so it cannot escape. Bodies are `{}`: a request the access rules let through
+gets the route's 4xx for a missing field, so no answer is computed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from service.routes import ROUTERS, answers_questions, chat_paths, routes_of
 from tests.service.admin_support import AUTH, TOKEN
 
 SITE = "https://site.example"
-KNOWN = {"/chat", "/chat/stream", "/v1/chat/completions"}
+KNOWN = {"/chat", "/chat/stream", "/v1/chat/completions", "/feedback"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 

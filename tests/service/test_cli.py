@@ -35,8 +35,10 @@ def run(sample_data: Path, fake: HashingEmbedder, monkeypatch: pytest.MonkeyPatc
     """Run `accords ARGS` over the sample store, with the fake embedder instead of the bundled model."""
     real_open_runtime = service.runtime.open_runtime
 
-    def open_runtime(settings: Settings, embedder: Any = None, llm: Any = None) -> service.runtime.Runtime:
-        return real_open_runtime(settings, embedder or fake, llm)
+    def open_runtime(
+        settings: Settings, embedder: Any = None, llm: Any = None, **options: Any
+    ) -> service.runtime.Runtime:
+        return real_open_runtime(settings, embedder or fake, llm, **options)
 
     monkeypatch.setattr(service.runtime, "open_runtime", open_runtime)
 

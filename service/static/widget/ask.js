@@ -1,12 +1,16 @@
 // One question, one answer: the streamed request, its events, and what to say when it fails.
 "use strict";
 
-const IDLE_TIMEOUT_MS = 60000; // abort when the service sends no byte for this long
+const IDLE_TIMEOUT_MS = 60000; // abort when the service sends no byte for this long (t.timeout says it)
 const STATUS_TIMEOUT_MS = 10000;
 
-// A failed response in words for the reader: the service's own `detail` when it gave one.
-async function httpErrorMessage(response) {
+// A failed response in words for the reader (`t`: the widget's strings): the service's own `detail` when
+// it gave one, except that a widget in another language than English says the errors it knows (by code)
+// in its own words.
+async function httpErrorMessage(response, t) {
   const body = await response.json().catch(() => null);
+  const own = body && CODE_STRINGS[str(body.code)];
+  if (own && t.lang !== "en") return t[own];
   let detail = body && body.detail;
   if (Array.isArray(detail)) {
     // FastAPI validation errors (422): [{ "msg": "...", ... }]
@@ -16,16 +20,16 @@ async function httpErrorMessage(response) {
   if (response.status === 429) {
     let seconds = retryAfterSeconds(response.headers.get("Retry-After"));
     if (seconds == null && body) seconds = intOrNull(body.retry_after);
-    return `Too many requests — try again in ${seconds == null ? "a moment" : `${seconds} s`}`;
+    return fill(t.tooMany, { wait: seconds == null ? t.aMoment : fill(t.seconds, { seconds }) });
   }
-  if (response.status === 403) return detail || "This site is not allowed to use this chat.";
-  if (response.status >= 500) return "The service is unavailable right now.";
-  return detail || `The request failed (HTTP ${response.status}).`;
+  if (response.status === 403) return detail || t.notAllowed;
+  if (response.status >= 500) return t.unavailable;
+  return detail || fill(t.requestFailed, { status: response.status });
 }
 
 // fetch() rejects without saying why: the service may be down, or it refused this page's origin
 // (CORS). The status endpoint answers every origin, so ask it which one it is.
-async function diagnoseNetworkFailure(siteKey) {
+async function diagnoseNetworkFailure(siteKey, t) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), STATUS_TIMEOUT_MS);
   try {
@@ -34,15 +38,15 @@ async function diagnoseNetworkFailure(siteKey) {
     });
     const body = await response.json();
     if (body && body.origin_allowed === false) {
-      return str(body.message) || "This site is not allowed to use this chat.";
+      return (t.lang === "en" && str(body.message)) || t.notAllowed;
     }
-    if (response.ok) return "The connection to the service failed. Please try again.";
+    if (response.ok) return t.connectionFailed;
   } catch (e) {
     // fall through: the service itself is unreachable
   } finally {
     clearTimeout(timer);
   }
-  return "Cannot reach the service.";
+  return t.unreachable;
 }
 
 Object.assign(ChatWidget.prototype, {
@@ -82,15 +86,14 @@ Object.assign(ChatWidget.prototype, {
       });
       kick();
       if (!response.ok) {
-        bot.notices.push({ kind: "error", text: await httpErrorMessage(response) });
+        bot.notices.push({ kind: "error", text: await httpErrorMessage(response, this.t) });
       } else if (/application\/json/.test(response.headers.get("Content-Type") || "")) {
         this.applyDone(bot, await response.json()); // tolerated: a plain JSON answer, shaped like `done`
       } else {
         const onEvent = (event) => (this.handleEvent(bot, event), update());
         await readEventStream(response.body, onEvent, () => ((gotBytes = true), kick()));
         if (!bot.done && !bot.notices.length) {
-          const text = bot.answer ? "The answer stopped before it was complete." :
-            "The service closed the connection without an answer.";
+          const text = bot.answer ? this.t.incomplete : this.t.noAnswer;
           bot.notices.push({ kind: "error", text });
         }
       }
@@ -114,10 +117,10 @@ Object.assign(ChatWidget.prototype, {
   async failureNotice(reason, gotBytes) {
     const error = (text) => ({ kind: "error", text });
     if (reason === "reset") return null;
-    if (reason === "stop") return { kind: "info", text: "Stopped." };
-    if (reason === "timeout") return error("No response from the service for 60 s. Please try again.");
-    if (gotBytes) return error("The connection was interrupted before the answer was complete.");
-    return error(await diagnoseNetworkFailure(this.cfg.siteKey));
+    if (reason === "stop") return { kind: "info", text: this.t.stopped };
+    if (reason === "timeout") return error(fill(this.t.timeout, { seconds: IDLE_TIMEOUT_MS / 1000 }));
+    if (gotBytes) return error(this.t.connectionLost);
+    return error(await diagnoseNetworkFailure(this.cfg.siteKey, this.t));
   },
 
   handleEvent(bot, event) {
@@ -127,12 +130,12 @@ Object.assign(ChatWidget.prototype, {
     } catch (e) {
       return; // one malformed event must not kill an answer that is otherwise fine
     }
-    if (event.type === "sources") bot.sources = normalizeSources(payload);
+    if (event.type === "sources") bot.sources = normalizeSources(payload, this.t.untitled);
     else if (event.type === "delta") bot.answer += str(payload && payload.text);
     else if (event.type === "done") this.applyDone(bot, payload);
     else if (event.type === "error") {
       const message = payload && str(payload.message);
-      bot.notices.push({ kind: "error", text: message || "Something went wrong while answering." });
+      bot.notices.push({ kind: "error", text: message || this.t.answerFailed });
     }
   },
 
@@ -146,7 +149,9 @@ Object.assign(ChatWidget.prototype, {
     bot.degraded_reason = str(payload.degraded_reason) || null;
     bot.unsupported = Array.isArray(payload.unsupported) ? payload.unsupported.filter(Number.isInteger) : [];
     bot.sentences = normalizeSentences(payload.sentences);
-    if (Array.isArray(payload.sources)) bot.sources = normalizeSources(payload.sources);
+    if (Array.isArray(payload.sources)) bot.sources = normalizeSources(payload.sources, this.t.untitled);
+    // What a rating refers to (POST /feedback); an answer without one gets no thumbs.
+    bot.answer_id = str(payload.answer_id) || null;
     if (typeof payload.conversation_id === "string" && payload.conversation_id) {
       this.conversationId = payload.conversation_id;
     }

@@ -8,6 +8,7 @@ class ChatWidget {
   constructor(host, cfg) {
     this.host = host;
     this.cfg = cfg;
+    this.t = cfg.t || resolveStrings("en");
     this.floating = !cfg.inline;
     const ns = `accords:${cfg.siteKey || "default"}:`;
     this.keys = { conversation: ns + "conversation", transcript: ns + "transcript" };
@@ -21,10 +22,11 @@ class ChatWidget {
 
   build() {
     const cfg = this.cfg;
+    const t = this.t;
     const shadow = this.host.shadowRoot || this.host.attachShadow({ mode: "open" });
     applyStyles(shadow);
     this.input = h("textarea", {
-      rows: 1, placeholder: cfg.placeholder, "aria-label": "Your question", enterkeyhint: "send",
+      rows: 1, placeholder: cfg.placeholder, "aria-label": t.questionLabel, enterkeyhint: "send",
       oninput: () => this.autoGrow(),
       onkeydown: (e) => {
         // Enter sends, Shift+Enter is a newline; never send in the middle of an IME composition.
@@ -33,21 +35,21 @@ class ChatWidget {
         this.submit();
       },
     });
-    this.sendButton = h("button", { type: "submit", class: "send", text: "Send" });
+    this.sendButton = h("button", { type: "submit", class: "send", text: t.send });
     this.stopButton = h("button", {
-      type: "button", class: "stop", text: "Stop", hidden: true, "aria-label": "Stop the answer",
+      type: "button", class: "stop", text: t.stop, hidden: true, "aria-label": t.stopLabel,
       onclick: () => this.abort("stop"),
     });
-    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.conversation });
     const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), this.submit()) },
       [this.input, this.sendButton, this.stopButton]);
     this.chatView = h("div", { class: "view" }, [this.log, composer]);
     this.passageView = h("div", { class: "view", hidden: true });
     const head = h("div", { class: "head" }, [
       h("h2", { class: "title", text: cfg.title }),
-      h("button", { type: "button", class: "tool", text: "New chat", onclick: () => this.reset() }),
+      h("button", { type: "button", class: "tool", text: t.newChat, onclick: () => this.reset() }),
       this.floating && h("button", {
-        type: "button", class: "tool close", "aria-label": "Close chat",
+        type: "button", class: "tool close", "aria-label": t.closeChat,
         onclick: () => this.setOpen(false, true),
       }, [icon(ICON_CLOSE)]),
     ]);
@@ -56,7 +58,7 @@ class ChatWidget {
     }, [head, this.chatView, this.passageView]);
     const position = cfg.position === "bottom-left" ? " left" : "";
     this.root = h("div", {
-      class: `root ${this.floating ? "floating" : "inline"}${position}`,
+      class: `root ${this.floating ? "floating" : "inline"}${position}`, lang: t.lang,
       onkeydown: (e) => e.key === "Escape" && this.onEscape(e),
     });
     if (this.floating) {
@@ -77,7 +79,7 @@ class ChatWidget {
   setOpen(open, moveFocus) {
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", String(open));
-    this.launcher.setAttribute("aria-label", `${open ? "Close" : "Open"} chat: ${this.cfg.title}`);
+    this.launcher.setAttribute("aria-label", fill(open ? this.t.closeLauncher : this.t.openLauncher, { title: this.cfg.title }));
     this.launcher.replaceChildren(icon(open ? ICON_CLOSE : ICON_CHAT));
     // data-open at page load must not steal the page's focus; a person's click does move it.
     if (moveFocus) (open ? this.input : this.launcher).focus();
@@ -102,13 +104,13 @@ class ChatWidget {
   }
 
   restore() {
-    const greeting = h("div", { class: "bubble", text: this.cfg.greeting });
+    const greeting = h("div", { class: "bubble", dir: "auto", text: this.cfg.greeting });
     this.log.replaceChildren(h("div", { class: "msg bot greeting" }, [greeting]));
     for (const msg of this.messages) {
       if (msg.pending) {
         // The page was reloaded while this answer was streaming.
         msg.pending = false;
-        msg.notices = (msg.notices || []).concat([{ kind: "error", text: "This answer was interrupted." }]);
+        msg.notices = (msg.notices || []).concat([{ kind: "error", text: this.t.interrupted }]);
       }
       this.log.append(this.renderMessage(msg));
     }

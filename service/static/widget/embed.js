@@ -6,22 +6,21 @@
  *   <script src="https://HOST/widget.js" data-site-key="pk_..." async></script>
  *   optional: data-title, data-greeting, data-placeholder, data-position="bottom-right|bottom-left",
  *             data-primary-color (any CSS colour), data-open (panel open at load),
- *             data-mode="inline" (only define <accords-chat>, never add a launcher)
+ *             data-mode="inline" (only define <accords-chat>, never add a launcher),
+ *             data-lang="en|fr|es|de" (the widget's language), data-strings='{"send": "Go"}' (override
+ *             any of its words: the keys of STRINGS.en in strings.js)
  * Inline (panel rendered in place, no launcher; the script tag above must be on the page too):
- *   <accords-chat site-key="pk_..." title="..." greeting="..." placeholder="..."></accords-chat>
+ *   <accords-chat site-key="pk_..." title="..." greeting="..." placeholder="..." lang="fr"
+ *                 strings='{...}'></accords-chat>   (lang and strings default to the script tag's)
  *   Its height is the custom property `--accords-height` on the element (default 560px).
  *
  * Every request goes to the origin this script was loaded from (the service origin):
- *   POST /chat/stream (Server-Sent Events) and GET /widget/status (after a network failure).
+ *   POST /chat/stream (Server-Sent Events), POST /feedback (thumbs under an answer) and
+ *   GET /widget/status (after a network failure).
  */
 "use strict";
 
 const TAG = "accords-chat";
-const DEFAULTS = {
-  title: "Ask the documents",
-  greeting: "Ask a question about the documents. Every answer cites the passages it comes from.",
-  placeholder: "Ask a question…",
-};
 
 function findOwnScript() {
   const current = document.currentScript;
@@ -53,11 +52,13 @@ const launcherConfigs = new WeakMap();
 
 function scriptConfig() {
   const d = SCRIPT.dataset;
+  const t = resolveStrings(d.lang, d.strings);
   return {
     siteKey: d.siteKey || "",
-    title: d.title || DEFAULTS.title,
-    greeting: d.greeting || DEFAULTS.greeting,
-    placeholder: d.placeholder || DEFAULTS.placeholder,
+    t,
+    title: d.title || t.title,
+    greeting: d.greeting || t.greeting,
+    placeholder: d.placeholder || t.placeholder,
     position: d.position === "bottom-left" ? "bottom-left" : "bottom-right",
     color: validColor(d.primaryColor),
     open: d.open != null && d.open !== "false",
@@ -69,11 +70,14 @@ function inlineConfig(el) {
   const title = el.getAttribute("title");
   // The global `title` attribute would be a tooltip over the whole panel: take it and drop it.
   if (title != null) el.removeAttribute("title");
+  const d = SCRIPT.dataset;
+  const t = resolveStrings(el.getAttribute("lang") || d.lang, el.getAttribute("strings") || d.strings);
   return {
     siteKey: el.getAttribute("site-key") || scriptConfig().siteKey,
-    title: title || DEFAULTS.title,
-    greeting: el.getAttribute("greeting") || DEFAULTS.greeting,
-    placeholder: el.getAttribute("placeholder") || DEFAULTS.placeholder,
+    t,
+    title: title || t.title,
+    greeting: el.getAttribute("greeting") || t.greeting,
+    placeholder: el.getAttribute("placeholder") || t.placeholder,
     color: validColor(el.getAttribute("primary-color")) || scriptConfig().color,
     inline: true,
   };

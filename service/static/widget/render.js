@@ -1,6 +1,7 @@
 // Drawing a conversation: messages, answers with citation chips, sources (or, when the documents do
 // not answer, the closest passages), and the passage view that highlights what an answer cites. Data
-// only ever goes in as text (see `h` in dom.js).
+// only ever goes in as text (see `h` in dom.js); text from the documents or the reader gets dir="auto",
+// so a right-to-left answer or passage reads in its own direction whatever the widget's language.
 "use strict";
 
 let closestLists = 0; // ids for the "Closest passages" headings that label their lists
@@ -15,8 +16,8 @@ function passageLink(source) {
 Object.assign(ChatWidget.prototype, {
   renderMessage(msg) {
     if (msg.role === "user") {
-      return h("div", { class: "msg user" }, [h("span", { class: "sr", text: "You: " }),
-        h("div", { class: "bubble", text: str(msg.text) })]);
+      return h("div", { class: "msg user" }, [h("span", { class: "sr", text: this.t.you }),
+        h("div", { class: "bubble", dir: "auto", text: str(msg.text) })]);
     }
     const node = h("div", { class: "msg bot" });
     this.fillAssistant(node, msg);
@@ -24,6 +25,7 @@ Object.assign(ChatWidget.prototype, {
   },
 
   fillAssistant(node, bot) {
+    const t = this.t;
     // aria-busy keeps screen readers from re-reading the answer at every streamed piece.
     node.setAttribute("aria-busy", String(!!bot.pending));
     const notFound = bot.found === false;
@@ -34,32 +36,33 @@ Object.assign(ChatWidget.prototype, {
     const parts = [];
     if (notFound) {
       parts.push(h("div", { class: "label" }, [h("span", { class: "label-icon", "aria-hidden": "true" }),
-        "Not found in the documents"]));
+        t.notFound]));
     }
     if (bot.answer) {
       parts.push(this.renderAnswer(bot, byId));
     } else if (bot.pending) {
       parts.push(h("div", { class: "bubble typing" }, [
         h("span", { class: "dots", "aria-hidden": "true" }, [h("span"), h("span"), h("span")]),
-        "Searching the documents…",
+        t.searching,
       ]));
     }
     if (bot.degraded) {
-      const reason = bot.degraded_reason ? `: ${bot.degraded_reason}` : ".";
-      parts.push(h("p", { class: "notice degraded", text: `Answered without the language model${reason}` }));
+      const said = bot.degraded_reason ? fill(t.degradedReason, { reason: bot.degraded_reason }) : t.degraded;
+      parts.push(h("p", { class: "notice degraded", text: said }));
     }
     for (const n of bot.notices || []) {
       const role = n.kind === "error" ? "alert" : null;
       parts.push(h("p", { class: `notice ${n.kind}`, role, text: n.text }));
     }
     if (!bot.pending) parts.push(notFound ? this.renderClosest(bot) : this.renderSources(bot, byId));
+    if (!bot.pending && bot.answer_id) parts.push(this.renderFeedback(bot));
     node.replaceChildren(...parts.filter(Boolean));
   },
 
   // The answer sentence by sentence (so `unsupported` indexes can be marked), its [n] markers
   // turned into citation chips when n is one of this answer's sources, plain text otherwise.
   renderAnswer(bot, byId) {
-    const container = h("div", { class: "bubble answer" });
+    const container = h("div", { class: "bubble answer", dir: "auto" });
     const unsupported = bot.pending ? [] : bot.unsupported || [];
     const cited = citedTexts(bot.answer, bot.sentences);
     const spans = citedSpans(bot.answer, bot.sentences);
@@ -82,8 +85,8 @@ Object.assign(ChatWidget.prototype, {
       const sentence = h("span", { class: "sentence" }, [said]);
       if (unsupported.includes(run.index)) {
         sentence.classList.add("unsupported");
-        sentence.title = "Unsupported by the cited passage";
-        sentence.append(h("span", { class: "flag", text: "(unsupported by the cited passage)" }));
+        sentence.title = this.t.unsupported;
+        sentence.append(h("span", { class: "flag", text: this.t.unsupportedFlag }));
       }
       container.append(sentence);
     }
@@ -93,7 +96,7 @@ Object.assign(ChatWidget.prototype, {
   renderChip(source, cite) {
     const chip = h("button", {
       type: "button", class: "chip", text: String(source.id),
-      "aria-label": `Source ${source.id}: ${source.title}`,
+      "aria-label": fill(this.t.chipLabel, { id: source.id, title: source.title }),
       onclick: () => this.openPassage(source, chip, cite),
     });
     return chip;
@@ -115,14 +118,14 @@ Object.assign(ChatWidget.prototype, {
     const items = sources.map((s) => {
       const href = safeHttpUrl(s.url);
       const button = h("button", {
-        type: "button", class: "src-open", text: `[${s.id}] ${s.title}`,
-        "aria-label": `Show passage ${s.id}: ${s.title}`,
+        type: "button", class: "src-open", text: `[${s.id}] ${s.title}`, dir: "auto",
+        "aria-label": fill(this.t.showSource, { id: s.id, title: s.title }),
         onclick: () => this.openPassage(s, button, firstCited[s.id]),
       });
       return h("li", {}, [button, s.date && h("span", { class: "src-meta", text: ` · ${s.date}` }),
-        href && " · ", href && externalLink(href, "original ↗")]);
+        href && " · ", href && externalLink(href, this.t.original)]);
     });
-    const heading = h("h3", { class: "sources-title", text: "Sources" });
+    const heading = h("h3", { class: "sources-title", text: this.t.sources });
     return h("div", { class: "sources" }, [heading, h("ol", {}, items)]);
   },
 
@@ -134,7 +137,8 @@ Object.assign(ChatWidget.prototype, {
     const headingId = `accords-closest-${++closestLists}`;
     const items = sources.map((s) => {
       const button = h("button", {
-        type: "button", class: "closest-open", text: s.title, "aria-label": `Show closest passage: ${s.title}`,
+        type: "button", class: "closest-open", text: s.title, dir: "auto",
+        "aria-label": fill(this.t.showClosest, { title: s.title }),
         onclick: () => this.openPassage(s, button, { closest: true }),
       });
       // The section (a heading's last " > " part) tells apart two passages of one document.
@@ -143,8 +147,8 @@ Object.assign(ChatWidget.prototype, {
       return h("li", {}, [button, meta && h("span", { class: "src-meta", text: ` · ${meta}` })]);
     });
     return h("div", { class: "closest" }, [
-      h("h3", { class: "closest-title", id: headingId, text: "Closest passages" }),
-      h("p", { class: "closest-note", text: "Not cited: they came closest, but do not answer the question." }),
+      h("h3", { class: "closest-title", id: headingId, text: this.t.closest }),
+      h("p", { class: "closest-note", text: this.t.closestNote }),
       h("ul", { "aria-labelledby": headingId }, items),
     ]);
   },
@@ -155,41 +159,40 @@ Object.assign(ChatWidget.prototype, {
   // ({span}: offsets in source.text), or {closest: true} for a passage that came closest to an
   // unanswered question. Heading marks never show; the highlight is mapped past them.
   openPassage(source, opener, cite) {
+    const t = this.t;
     const { text: citedText = "", span = null, closest = false } = cite || {};
     this.opener = opener || null;
     this.logScroll = this.log.scrollTop; // display:none forgets the scroll position
     const shown = source.text ? passageDisplay(source.text, closest ? "" : citedText, closest ? null : span) : null;
     const text = shown ? shown.text : "";
     const mark = shown && shown.mark;
-    const body = h("blockquote", { class: "p-text" });
+    const body = h("blockquote", { class: "p-text", dir: "auto" });
     if (mark) {
       const highlighted = h("mark", { text: text.slice(mark.start, mark.end) });
       body.append(text.slice(0, mark.start), highlighted, text.slice(mark.end));
     } else {
-      body.textContent = text || "(The passage text is not available.)";
+      body.textContent = text || t.noPassage;
     }
-    const page = source.page != null ? `page ${source.page}` : "";
+    const page = source.page != null ? fill(t.page, { page: source.page }) : "";
     const heading = stripHeadingMarks(source.heading || "").text;
     const meta = [source.date, heading, page, source.kind].filter(Boolean).join(" · ");
     const original = safeHttpUrl(source.url);
     const exact = passageLink(source);
-    const note = closest ? "A closest passage: the documents do not answer the question, and nothing here is cited." :
-      mark ? "Highlighted: the part that the answer cites." : citedText ?
-        "The cited sentence could not be located exactly; showing the whole passage." : "The whole passage:";
-    const title = h("h3", { class: "p-title", tabindex: "-1", text: source.title });
+    const note = closest ? t.closestPassageNote : mark ? t.highlighted : citedText ? t.notLocated : t.wholePassage;
+    const title = h("h3", { class: "p-title", tabindex: "-1", dir: "auto", text: source.title });
     const content = h("div", {
       class: closest ? "passage closest-passage" : "passage", role: "document",
-      "aria-label": closest ? `Closest passage: ${source.title}` : `Source ${source.id}`,
+      "aria-label": closest ? fill(t.closestLabel, { title: source.title }) : fill(t.sourceLabel, { id: source.id }),
     }, [
       h("button", {
-        type: "button", class: "back", text: "← Back to chat", onclick: () => this.closePassage(),
+        type: "button", class: "back", text: t.back, onclick: () => this.closePassage(),
       }),
       title,
       meta && h("p", { class: "p-meta", text: meta }),
       h("p", { class: "p-note", text: note }),
       body,
-      h("p", { class: "p-links" }, [original && externalLink(original, "Open the original ↗"),
-        exact && externalLink(exact, "This passage on the service ↗")]),
+      h("p", { class: "p-links" }, [original && externalLink(original, t.openOriginal),
+        exact && externalLink(exact, t.onService)]),
     ]);
     this.passageView.replaceChildren(content);
     this.chatView.hidden = true;

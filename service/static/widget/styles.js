@@ -91,6 +91,18 @@ textarea{display:block;flex:1 1 auto;min-width:0;height:42px;min-height:42px;max
   background:var(--ac-soft);border-left:3px solid var(--ac-primary);border-radius:4px;}
 mark{padding:0 1px;border-radius:2px;background:var(--ac-mark);color:var(--ac-mark-fg);}
 .p-links{display:flex;flex-wrap:wrap;gap:4px 12px;margin:0;font-size:14px;}
+.fb{display:block;max-width:92%;margin:6px 0 0;}
+.feedback{display:flex;align-items:center;gap:4px;font-size:13px;color:var(--ac-muted);}
+.thumb{width:30px;height:28px;border:1px solid transparent;border-radius:6px;color:var(--ac-muted);}
+.thumb svg{width:16px;height:16px;} .thumb:hover{background:var(--ac-soft);color:var(--ac-fg);}
+.thumb[aria-pressed=true]{border-color:var(--ac-primary);color:var(--ac-primary);background:var(--ac-soft);}
+.fb-thanks{margin-inline-start:4px;} .fb-error{margin-inline-start:4px;color:var(--ac-danger);}
+.fb-comment{display:flex;flex-direction:column;gap:4px;margin:6px 0 0;font-size:13px;}
+.fb-comment label{color:var(--ac-muted);}
+.fb-comment textarea{height:auto;min-height:52px;font-size:14px;line-height:20px;}
+.fb-actions{display:flex;gap:6px;}
+.fb-send,.fb-skip{height:30px;padding:0 10px;border-radius:6px;font-size:13px;border:1px solid var(--ac-border);}
+.fb-send{background:var(--ac-primary);color:var(--ac-on-primary);border-color:var(--ac-primary);}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;}
 `;
 

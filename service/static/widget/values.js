@@ -32,11 +32,11 @@ function retryAfterSeconds(value) {
 }
 
 // The server's sources with every field of the type the renderer expects; entries without an
-// integer id (which the answer's [n] markers refer to) are dropped.
-function normalizeSources(list) {
+// integer id (which the answer's [n] markers refer to) are dropped. `untitled`: the title of a source without one.
+function normalizeSources(list, untitled = "Untitled document") {
   if (!Array.isArray(list)) return [];
   return list.filter((s) => s && typeof s === "object" && Number.isInteger(s.id)).map((s) => ({
-    id: s.id, document_id: str(s.document_id), title: str(s.title) || "Untitled document",
+    id: s.id, document_id: str(s.document_id), title: str(s.title) || untitled,
     url: str(s.url) || null, date: str(s.date), kind: str(s.kind), heading: str(s.heading),
     page: intOrNull(s.page), text: str(s.text), start: intOrNull(s.start), end: intOrNull(s.end),
   }));

@@ -57,3 +57,30 @@ def test_unknown_terms_and_an_empty_corpus_give_nothing() -> None:
     assert index.top([7, -1], k=5) == []
     empty = Bm25([], 10)
     assert empty.top([1], k=5) == [] and empty.scores([1]).shape == (0,)
+
+
+def per_passage_reference(corpus: list[np.ndarray], vocabulary: int) -> tuple[np.ndarray, ...]:
+    """The index as it was built before one sort did it: np.unique per passage, then a stable argsort."""
+    lengths = np.fromiter((len(t) for t in corpus), dtype=np.float32, count=len(corpus))
+    distinct = [np.unique(t, return_counts=True) for t in corpus]
+    term_of = np.concatenate([ids for ids, _ in distinct]).astype(np.int32)
+    counts = np.concatenate([c for _, c in distinct]).astype(np.float32)
+    passage_of = np.repeat(np.arange(len(corpus), dtype=np.int32), [len(ids) for ids, _ in distinct])
+    frequency = np.bincount(term_of, minlength=vocabulary).astype(np.int32)
+    idf = np.log1p((len(corpus) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+    norm = 1.5 * ((1 - 0.75) + 0.75 * lengths[passage_of] / float(lengths.mean()))
+    scores = idf[term_of] * counts / (counts + norm)
+    order = np.argsort(term_of, kind="stable")
+    return frequency, scores[order].astype(np.float32), passage_of[order]
+
+
+@pytest.mark.parametrize(("seed", "block"), [(4, 4096), (5, 7)])
+def test_the_index_is_bit_for_bit_the_one_built_passage_by_passage(
+    seed: int, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.retrieval.bm25._BLOCK", block)  # passages keyed together
+    corpus = random_corpus(seed, 500, 400)
+    frequency, scores, passages = per_passage_reference(corpus, 400)
+    ours = Bm25(corpus, 400)
+    assert np.array_equal(ours.frequency, frequency)
+    assert np.array_equal(ours._scores, scores) and np.array_equal(ours._passages, passages)

@@ -17,8 +17,8 @@ from tests.service.admin_support import AUTH, TOKEN
 
 Client = Callable[..., TestClient]
 JSON_BODIES = {("post", "/chat"), ("post", "/chat/stream"), ("post", "/v1/chat/completions")}
-ADMIN_BODIES = {("post", "/admin/ingest-jobs")}
-SUCCESS = {"/admin/ingest-jobs": 202}
+ADMIN_BODIES = {("post", "/admin/ingest-jobs"), ("post", "/admin/site-keys")}
+SUCCESS = {"/admin/ingest-jobs": 202, "/admin/site-keys": 201}
 
 
 def examples(schema: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:

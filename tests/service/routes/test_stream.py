@@ -40,7 +40,9 @@ def test_done_is_the_chat_response(client: TestClient, question: str) -> None:
     chat = client.post("/chat", json={"question": question}).json()
     assert set(done) == set(chat)
     assert done["mode"] == "extractive" and done["degraded"] is False
-    del done["conversation_id"], chat["conversation_id"]  # each call starts its own conversation
+    assert done["answer_id"] != chat["answer_id"]  # each answer has its own id
+    for name in ("conversation_id", "answer_id"):  # each call starts its own conversation
+        del done[name], chat[name]
     assert done == chat
 
 
