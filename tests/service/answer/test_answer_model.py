@@ -4,7 +4,9 @@ keep documents apart, and its quotes tidied without losing their place in the so
 from __future__ import annotations
 
 import json
+import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from service.answer.model import MODEL_FILE, AnswerModel
 from service.answer.tuning import fit, folds
 from service.evaluation import load_questions
 from service.evaluation.folds import answer_with, ask_all
-from service.runtime import open_runtime
+from service.runtime import close_runtime, open_runtime
 from tests.service.conftest import service_settings
 
 SAMPLES_QA = Path(__file__).parents[1] / "data" / "samples-qa.jsonl"
@@ -92,3 +94,17 @@ def test_every_marker_in_a_composed_answer_is_a_listed_source() -> None:
     assert sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)}) == [1, 2]
     assert "See note (3) here." in text
     assert [text[s.start : s.end].rstrip()[-3:] for s in sentences] == ["[1]", "[2]"]
+
+
+def test_a_model_fitted_on_other_vectors_is_named_at_start(
+    sample_data: Path, fake: HashingEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The semantic features are similarities at one embedding model's scale: a service whose store uses
+    another model says so in its log, naming the fix."""
+    model = replace(AnswerModel.untrained(), provenance={"embedding_model": "some/other-model"})
+    with caplog.at_level(logging.WARNING, logger="service.runtime"):
+        close_runtime(open_runtime(service_settings(sample_data), fake, answer_model=model))
+    said = [r.getMessage() for r in caplog.records if r.name == "service.runtime"]
+    assert any("some/other-model" in m and fake.model_name in m and "accords tune" in m for m in said)
+    assert replace(model, provenance={"embedding_model": fake.model_name}).mismatch(fake.model_name) is None
+    assert AnswerModel.untrained().mismatch(fake.model_name) is None  # no provenance: nothing to compare
