@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,12 +15,12 @@ from ingest.embedders import EmbeddingsUnavailable
 from ingest.settings import StoreSettings
 from ingest.store import StoreMismatch, StoreUnavailable
 from service.access.cli import keys_app
+from service.evaluation import register as register_evaluation
 from service.owner.cli import db_app, report_app
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.evaluation import Outcome
-    from service.runtime import Runtime
+    from service.evaluation import Runtimes
     from service.schemas import ChatRequest, ChatResponse
 
 app = typer.Typer(
@@ -187,130 +183,6 @@ def source_lines(response: ChatResponse) -> list[str]:
     return lines
 
 
-@app.command("eval")
-def evaluate_command(
-    ctx: typer.Context,
-    qa_file: Annotated[Path, typer.Argument(help="QA file, one JSON object a line (dev-qa.jsonl format).")],
-    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
-    folds: Annotated[
-        int,
-        typer.Option(
-            "--folds",
-            min=0,
-            max=20,
-            help="Cross-validate: fit the answer model on the file's other folds (by document) for each "
-            "fold, instead of answering with the shipped model.",
-        ),
-    ] = 0,
-    fail_under: Annotated[
-        float | None, typer.Option("--fail-under", min=0, max=1, help="Exit 1 if answer_hit is below this.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-) -> None:
-    """Run a QA file through the /chat code path and print retrieval and answer metrics, and every miss."""
-    from service.evaluation import EvalFileError, load_questions, summarize
-
-    try:
-        questions = load_questions(qa_file)
-        if folds:
-            outcomes = _cross_validate(_settings(ctx), questions, k, folds)
-        else:
-            outcomes = asyncio.run(_evaluate(_settings(ctx), questions, k))
-    except EvalFileError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
-    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_STORE) from None
-    report = summarize(outcomes)
-    if as_json:
-        report["questions_detail"] = [_as_dict(o) for o in outcomes]
-        typer.echo(json.dumps(report, indent=2))
-    else:
-        _print_report(report)
-        _print_misses(outcomes)
-    if fail_under is not None and (report["answer_hit"] or 0.0) < fail_under:
-        Console(stderr=True).print(f"answer_hit {report['answer_hit']} is below {fail_under}")
-        raise typer.Exit(1)
-
-
-@app.command()
-def tune(
-    ctx: typer.Context,
-    qa_file: Annotated[Path, typer.Argument(help="Training questions (dev-qa.jsonl format).")],
-    out: Annotated[
-        Path | None, typer.Option(help="Where to write the model (default: the shipped one).")
-    ] = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
-) -> None:
-    """Fit the answer model on a QA file, over the documents in the store, and write it (deterministic)."""
-    import hashlib
-
-    from service.answer.model import MODEL_FILE
-    from service.evaluation import EvalFileError, load_questions
-    from service.evaluation import tune as fit_model
-
-    try:
-        questions = load_questions(qa_file)
-        with _fitting_runtime(_settings(ctx)) as runtime:
-            provenance = {
-                "questions": len(questions),
-                "qa_file": qa_file.name,
-                "qa_sha256": hashlib.sha256(qa_file.read_bytes()).hexdigest(),
-                "documents": len(runtime.view.catalog.documents),
-                "embedding_model": runtime.embedder.model_name,
-                "command": f"accords tune {qa_file.name}",
-            }
-            model = fit_model(runtime.engine, questions, k, provenance)
-    except EvalFileError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
-    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_STORE) from None
-    target = out or MODEL_FILE
-    model.save(target)
-    typer.echo(
-        f"wrote {target}: {len(questions)} questions, found threshold {model.found_threshold:.3f}, "
-        f"up to {model.support.max_sentences} sentences"
-    )
-
-
-def _cross_validate(settings: Settings, questions: list[dict[str, Any]], k: int, folds: int) -> list[Outcome]:
-    from service.evaluation import cross_validate
-
-    with _fitting_runtime(settings) as runtime:  # each fold fits its own model
-        return cross_validate(runtime.engine, questions, k, folds)
-
-
-@contextmanager
-def _fitting_runtime(settings: Settings) -> Iterator[Runtime]:
-    """The runtime `accords tune` and `eval --folds` fit answer models over: no shipped model needed,
-    the lexical index complete before the first question, closed afterwards."""
-    from service.answer.model import AnswerModel
-    from service.runtime import close_runtime, open_runtime
-
-    runtime = open_runtime(settings, answer_model=AnswerModel.untrained())
-    try:
-        runtime.view.wait_for_lexical()
-        yield runtime
-    finally:
-        close_runtime(runtime)
-
-
-def _print_misses(outcomes: list[Outcome]) -> None:
-    """Every question answered wrongly or refused wrongly: the question, what was expected, what was said."""
-    console = Console(soft_wrap=True)
-    misses = [o for o in outcomes if (o.answerable and not o.answer_hit) or (not o.answerable and o.found)]
-    if misses:
-        console.print(f"\n{len(misses)} misses:", highlight=False)
-    for outcome in misses:
-        expected = " | ".join(outcome.expected) if outcome.answerable else "(not in the documents)"
-        console.print(f"- [{outcome.type}] {outcome.id}: {outcome.question}", highlight=False, markup=False)
-        console.print(f"    expected: {expected}", highlight=False, markup=False)
-        console.print(f"    said:     {outcome.answer[:300]}", highlight=False, markup=False)
-
-
 async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse | None:
     """The answer, or None when the store holds no document (nothing was ingested yet)."""
     from service.runtime import running
@@ -321,38 +193,14 @@ async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse | None:
         return await runtime.responder.respond(request)
 
 
-async def _evaluate(settings: Settings, questions: list[dict[str, Any]], k: int) -> list[Outcome]:
-    from service.evaluation import evaluate
-    from service.runtime import running
+def _runtimes() -> Runtimes:
+    """`service.runtime`, imported when `eval` or `tune` runs (it sits above `service.evaluation`)."""
+    import service.runtime
 
-    async with running(settings) as runtime:
-        return await evaluate(runtime.responder, questions, k)
-
-
-def _as_dict(outcome: object) -> dict[str, object]:
-    from dataclasses import asdict, is_dataclass
-
-    return asdict(outcome) if is_dataclass(outcome) and not isinstance(outcome, type) else {}
+    return service.runtime
 
 
-def _print_report(report: dict[str, object]) -> None:
-    from rich.table import Table
-
-    columns = [
-        ("questions", "n"),
-        ("doc_hit_at_k", "doc_hit@k"),
-        ("evidence_hit_at_k", "evidence_hit@k"),
-        ("answer_hit", "answer_hit"),
-        ("refusal_rate_unanswerable", "refusal(unans.)"),
-        ("false_refusal_rate", "false_refusal"),
-        ("latency_p50_ms", "p50 ms"),
-        ("latency_p95_ms", "p95 ms"),
-    ]
-    table = Table("type", *(label for _, label in columns), box=None)
-    rows = [("all", report), *dict(report["by_type"]).items()]  # type: ignore[call-overload]
-    for name, metrics in rows:
-        table.add_row(name, *("–" if metrics.get(key) is None else str(metrics[key]) for key, _ in columns))
-    Console(width=150).print(table)
+register_evaluation(app, _runtimes)
 
 
 def main() -> None:

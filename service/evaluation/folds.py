@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.answer.extractive import ExtractiveAnswerer
 from service.answer.model import AnswerModel
 from service.answer.tuning import Asked, fit, folds
-from service.chat import ChatEngine, Turn
 from service.evaluation.run import Outcome, judge
 from service.schemas import ChatFilters, ChatRequest
+
+if TYPE_CHECKING:
+    from service.chat import ChatEngine
 
 MAX_FILTER_DOCUMENTS = 100  # a request's document filter holds at most this many ids
 
 
 def ask_all(engine: ChatEngine, items: Sequence[dict[str, Any]], k: int) -> list[Asked]:
     """Every question retrieved as `/chat` would, its history first (see the module's note)."""
+    from service.chat import Turn  # here, not at the top: `accords --help` need not import the LLM clients
+
     asked = []
     for item in items:
         conversation_id, turns = "eval", list[Turn]()  # kept here: the service's store is not for this

@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from service.chat import Responder
 from service.schemas import ChatRequest
+
+if TYPE_CHECKING:
+    from service.chat import Responder
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ def _signature(path: Path) -> tuple[str, int, int]:
     return path.name, stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)  # the widget's files and the console's modules, each a few KB, each changed version
 def _load(path: Path, signature: tuple[str, int, int]) -> tuple[bytes, str]:
     data = path.read_bytes()
     return data, _etag(data)

@@ -1,4 +1,4 @@
-"""The console's routes: the page at /admin (open, with its own strict CSP), its two assets, and the site-key
+"""The console's routes: the page at /admin (open, with its own strict CSP), its assets, and the site-key
 admin API it uses (`/admin/site-keys`, the same key file as `accords keys`). The console itself runs in
 Chromium in tests/browser/test_console.py."""
 
@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from service.access.sitekeys import SiteKeyStore
 from tests.service.admin_support import AUTH, TOKEN, copy_store
 
+CONSOLE = Path(__file__).resolve().parents[2] / "service" / "static" / "console"
+
 
 def test_the_console_page_is_open_and_locked_down(make_client: Callable[..., TestClient]) -> None:
     client = make_client(admin_token=TOKEN)
@@ -22,16 +24,33 @@ def test_the_console_page_is_open_and_locked_down(make_client: Callable[..., Tes
     assert "script-src 'self';" in csp and "style-src 'self';" in csp and "'unsafe-inline'" not in csp
     assert "frame-ancestors 'none'" in csp and page.headers["x-frame-options"] == "DENY"
     assert "<script>" not in page.text and " style=" not in page.text and "<style" not in page.text
-    assert re.search(r'<script src="console/console.js" defer></script>', page.text)
-    for name, kind in (("console.js", "text/javascript"), ("console.css", "text/css")):
+    assert re.search(r'<script type="module" src="console/main.js"></script>', page.text)
+    assert client.get("/console/console.css").headers["content-type"].startswith("text/css")
+
+
+def test_every_console_module_is_served_and_nothing_else(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(admin_token=TOKEN)
+    modules = sorted(path.name for path in CONSOLE.glob("*.js"))
+    assert "main.js" in modules and len(modules) > 1
+    for name in [*modules, "console.css"]:
         asset = client.get(f"/console/{name}")
-        assert asset.status_code == 200 and asset.headers["content-type"].startswith(kind)
-        assert (
-            client.get(f"/console/{name}", headers={"If-None-Match": asset.headers["etag"]}).status_code
-            == 304
-        )
-    assert client.get("/console/index.html").status_code == 404
-    assert client.get("/console/..%2Fdemo.html").status_code == 404
+        assert asset.status_code == 200 and asset.content == (CONSOLE / name).read_bytes()
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        assert asset.headers["content-type"].startswith(kind)
+        revalidated = client.get(f"/console/{name}", headers={"If-None-Match": asset.headers["etag"]})
+        assert revalidated.status_code == 304
+    for name in ("index.html", "console.js", "nothing.js", "..%2Fdemo.html", "..%2F..%2Froutes%2Fconsole.py"):
+        assert client.get(f"/console/{name}").status_code == 404, name
+    assert client.get("/console/../routes/console.py").status_code == 404
+    assert client.get("/console/%2E%2E/routes/console.py").status_code == 404
+
+
+def test_console_modules_are_small_and_import_only_each_other() -> None:
+    modules = {path.name: path.read_text(encoding="utf-8") for path in CONSOLE.glob("*.js")}
+    for name, source in modules.items():
+        assert len(source.splitlines()) <= 200, f"{name}: split it (the house rule is ~50-200 lines)"
+        for imported in re.findall(r'^import .* from "\./([^"]+)";$', source, flags=re.MULTILINE):
+            assert imported in modules, (name, imported)
 
 
 def test_only_the_page_itself_is_open_under_admin(make_client: Callable[..., TestClient]) -> None:

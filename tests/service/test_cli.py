@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -313,3 +315,14 @@ def test_the_serving_message_of_every_interface_names_a_url_to_open() -> None:
     )
     assert "API docs: http://[::1]:9000/docs" in serving_message("::", 9000)
     assert "demo: http://[fd00::5]:80/demo" in serving_message("fd00::5", 80)
+
+
+def test_the_command_imports_no_runtime_nor_llm_client_until_one_runs() -> None:
+    """`eval` and `tune` live in service.evaluation, which `accords --help` imports: it must stay light."""
+    script = (
+        "import sys\n"
+        "import service.cli\n"
+        "loaded = [m for m in ('service.runtime', 'service.chat', 'openai') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
