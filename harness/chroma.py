@@ -8,15 +8,13 @@ hangs, its reconnection. `kill`, `freeze` and `thaw` play those failures.
 from __future__ import annotations
 
 import hashlib
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from harness.ports import HOST, free_port
+from harness.server_process import ServerProcess
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
@@ -26,54 +24,27 @@ def collection_for(data_dir: Path) -> str:
     return "t-" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:24]
 
 
-class ChromaServer:
+class ChromaServer(ServerProcess):
     """`chroma run` over `path`, its output appended to `log`; started by `start`, ended by `kill`."""
 
+    name = "chroma run"
+
     def __init__(self, path: Path, log: Path, port: int | None = None) -> None:
-        self.path, self.log = path, log
+        super().__init__(log)
+        self.path = path
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> float:
         """Start the server and wait for its heartbeat; returns the seconds that took."""
-        began = time.monotonic()
         command = [str(CHROMA), "run", "--path", str(self.path), "--host", HOST, "--port", str(self.port)]
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        while not self.alive():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.process.returncode}:\n{self.log_tail()}")
-            if time.monotonic() - began > timeout:
-                self.kill()
-                raise RuntimeError(f"chroma run gave no heartbeat within {timeout} s:\n{self.log_tail()}")
-            time.sleep(0.05)
-        return time.monotonic() - began
+        return self.launch(command, "gave no heartbeat", timeout, interval=0.05)
 
     def alive(self) -> bool:
         try:
             return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1, trust_env=False).status_code == 200
         except httpx.TransportError:
             return False
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash or an OOM kill would: no shutdown, sockets closed by the kernel."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # in case it was frozen
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-    def freeze(self) -> None:
-        """SIGSTOP: the port still accepts connections but nothing answers (a hung server)."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
 
 
 def close_http_clients() -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from harness.ports import HOST, free_port
+from harness.server_process import wait_until_ready
 
 SEARCHED = ("/usr/lib/postgresql/*/bin", "/usr/local/bin", "/usr/bin")
 SUPERUSER = "accords"
@@ -93,14 +94,17 @@ class PostgresServer:
         ]  # fmt: skip
         with self.log.open("ab") as sink:
             self.process = self._spawn(command, sink)
-        while not self.ready():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"postgres exited with {self.process.returncode}:\n{self.log_tail()}")
-            if time.monotonic() - began > timeout:
-                self.stop()
-                raise RuntimeError(f"postgres did not accept connections within {timeout} s")
-            time.sleep(0.05)
-        return time.monotonic() - began
+        return wait_until_ready(
+            self.process,
+            self.ready,
+            name="postgres",
+            silence="did not accept connections",
+            began=began,
+            timeout=timeout,
+            interval=0.05,
+            give_up=self.stop,
+            tail=self.log_tail,
+        )
 
     def _run(self, command: list[str]) -> subprocess.CompletedProcess[bytes]:
         user, group = self.account or (None, None)

@@ -9,13 +9,11 @@ a Redis without persistence comes back) play those failures. `.ci/run` installs 
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 from harness.ports import HOST, free_port
+from harness.server_process import ServerProcess
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -26,33 +24,24 @@ def redis_server_bin() -> str | None:
     return found
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """`redis-server` on `port` (a free one by default), its output appended to `log`."""
 
+    name = "redis-server"
+
     def __init__(self, log: Path, port: int | None = None) -> None:
-        self.log = log
+        super().__init__(log)
         self.port = port or free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> float:
         """Start the server and wait until it answers PING; returns the seconds that took."""
         program = redis_server_bin()
         if program is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-        began = time.monotonic()
         command = [program, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no"]
         command += ["--dir", str(self.log.parent)]
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        while not self.alive():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{self.log_tail()}")
-            if time.monotonic() - began > timeout:
-                self.kill()
-                raise RuntimeError(f"redis-server did not answer within {timeout} s:\n{self.log_tail()}")
-            time.sleep(0.02)
-        return time.monotonic() - began
+        return self.launch(command, "did not answer", timeout, interval=0.02)
 
     def alive(self) -> bool:
         """Whether it answers PING (a raw RESP exchange: no client library needed)."""
@@ -63,29 +52,10 @@ class RedisServer:
         except OSError:
             return False
 
-    def kill(self) -> None:
-        """SIGKILL, as a crash would: no shutdown, sockets closed by the kernel, everything lost."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # in case it was frozen
-            self.process.kill()
-            self.process.wait(timeout=30)
-
     def restart(self) -> float:
         """Start again on the same port (empty: persistence is off)."""
         self.kill()
         return self.start()
-
-    def freeze(self) -> None:
-        """SIGSTOP: the port still accepts connections but nothing answers (a hung server)."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
     def __enter__(self) -> RedisServer:
         self.start()
