@@ -86,18 +86,12 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run a QA file through the /chat code path and print retrieval and answer metrics, and every miss."""
-    try:
+    with _errors_reported():
         questions = load_questions(qa_file)
         if folds:
             outcomes = _cross_validate(_settings(ctx), questions, k, folds)
         else:
             outcomes = asyncio.run(_evaluate(_settings(ctx), questions, k))
-    except EvalFileError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_USAGE) from None
-    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_STORE) from None
     report = summarize(outcomes)
     if as_json:
         report["questions_detail"] = [as_dict(o) for o in outcomes]
@@ -119,7 +113,7 @@ def tune(
     k: Annotated[int, typer.Option("--k", min=1, max=20, help="Sources per answer.")] = 5,
 ) -> None:
     """Fit the answer model on a QA file, over the documents in the store, and write it (deterministic)."""
-    try:
+    with _errors_reported():
         questions = load_questions(qa_file)
         with _fitting_runtime(_settings(ctx)) as runtime:
             provenance = {
@@ -131,12 +125,6 @@ def tune(
                 "command": f"accords tune {qa_file.name}",
             }
             model = fit_model(runtime.engine, questions, k, provenance)
-    except EvalFileError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_USAGE) from None
-    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(EXIT_STORE) from None
     target = out or MODEL_FILE
     model.save(target)
     typer.echo(
@@ -153,6 +141,19 @@ async def _evaluate(settings: Settings, questions: list[dict[str, Any]], k: int)
 def _cross_validate(settings: Settings, questions: list[dict[str, Any]], k: int, folds: int) -> list[Outcome]:
     with _fitting_runtime(settings) as runtime:  # each fold fits its own model
         return cross_validate(runtime.engine, questions, k, folds)
+
+
+@contextmanager
+def _errors_reported() -> Iterator[None]:
+    """A bad QA file exits 2, a store or embedder that cannot serve exits 4, each with one line."""
+    try:
+        yield
+    except EvalFileError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except (StoreUnavailable, StoreMismatch, EmbeddingsUnavailable) as error:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(EXIT_STORE) from None
 
 
 @contextmanager
