@@ -9,7 +9,6 @@ lifespan owns it (`service.app`); routes reach its parts only through `service.d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -27,7 +26,7 @@ from service.retrieval.hybrid import HybridRetriever
 from service.retrieval.snapshot_writer import snapshot_path
 from service.retrieval.view import StoreView
 from service.settings import Settings
-from service.shared import STORE, Shared, open_shared
+from service.shared import STORE, Shared, open_shared, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +125,7 @@ async def start_shared(runtime: Runtime) -> None:
 
 
 async def stop_shared(runtime: Runtime) -> None:
-    for task in runtime.tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_tasks(runtime.tasks)
     runtime.tasks.clear()
     await runtime.shared.close()
 

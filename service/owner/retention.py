@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from service.owner.store import OwnerStore
+from service.shared import stop_tasks
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 3600.0
@@ -42,6 +43,4 @@ async def tidying(store: OwnerStore, interval: float = PURGE_INTERVAL_S) -> Asyn
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks([task])

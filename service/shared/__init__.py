@@ -26,6 +26,7 @@ from service.shared.link import Breaker, Link
 from service.shared.opening import Shared, key_records, open_shared, publish_now
 from service.shared.ratelimits import Check, MemoryRateWindows, RateWindows, RedisRateWindows
 from service.shared.signals import KEYS, STORE, LocalSignals, RedisSignals, Signals
+from service.shared.tasks import stop_tasks
 
 __all__ = [
     "KEYS",
@@ -55,4 +56,5 @@ __all__ = [
     "key_records",
     "open_shared",
     "publish_now",
+    "stop_tasks",
 ]

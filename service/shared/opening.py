@@ -18,6 +18,7 @@ from service.shared.keys import DIRECT_TIMEOUT_S, FileKeyRecords, KeyRecords, Re
 from service.shared.link import UNAVAILABLE, Link, connect, where
 from service.shared.ratelimits import MemoryRateWindows, RateWindows, RedisRateWindows
 from service.shared.signals import CHANNEL, KEYS, LocalSignals, RedisSignals, Signals
+from service.shared.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 KEYS_SYNC_S = 1.0  # the keys mirror's backstop poll (the keys signal is the fast path)
@@ -43,10 +44,7 @@ class Shared:
             self._tasks.append(asyncio.create_task(_keep_synced(self.keys, wake), name="accords-keys-sync"))
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         await self.signals.close()
         if self.link is not None:

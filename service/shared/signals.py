@@ -21,6 +21,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from service.shared.link import UNAVAILABLE, Link
+from service.shared.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 CHANNEL = "accords:signals"
@@ -112,10 +113,7 @@ class RedisSignals(_Handlers):
 
     async def close(self) -> None:
         self._loop = None
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await stop_tasks([self._listener])
 
     async def _listen(self) -> None:
         while True:
