@@ -81,7 +81,13 @@ def evaluate_command(
         ),
     ] = 0,
     fail_under: Annotated[
-        float | None, typer.Option("--fail-under", min=0, max=1, help="Exit 1 if answer_hit is below this.")
+        float | None,
+        typer.Option(
+            "--fail-under",
+            min=0,
+            max=1,
+            help="Exit 1 if answer_hit is below this, or if any answer cites a source it does not list.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -101,6 +107,11 @@ def evaluate_command(
         print_misses(outcomes)
     if fail_under is not None and (report["answer_hit"] or 0.0) < fail_under:
         Console(stderr=True).print(f"answer_hit {report['answer_hit']} is below {fail_under}")
+        raise typer.Exit(1)
+    if fail_under is not None and (report["citations_valid"] or 0.0) < 1.0:
+        Console(stderr=True).print(
+            f"citations_valid {report['citations_valid']}: an answer cites no listed source"
+        )
         raise typer.Exit(1)
 
 

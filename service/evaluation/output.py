@@ -20,6 +20,7 @@ COLUMNS = [
     ("answer_hit", "answer_hit"),
     ("refusal_rate_unanswerable", "refusal(unans.)"),
     ("false_refusal_rate", "false_refusal"),
+    ("citations_valid", "citations_valid"),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
 ]
@@ -37,7 +38,11 @@ def print_report(report: dict[str, object]) -> None:
 def print_misses(outcomes: list[Outcome]) -> None:
     """Every question answered wrongly or refused wrongly: the question, what was expected, what was said."""
     console = Console(soft_wrap=True)
-    misses = [o for o in outcomes if (o.answerable and not o.answer_hit) or (not o.answerable and o.found)]
+    misses = [
+        o
+        for o in outcomes
+        if (o.answerable and not o.answer_hit) or (not o.answerable and o.found) or not o.citations_valid
+    ]
     if misses:
         console.print(f"\n{len(misses)} misses:", highlight=False)
     for outcome in misses:
@@ -45,6 +50,8 @@ def print_misses(outcomes: list[Outcome]) -> None:
         console.print(f"- [{outcome.type}] {outcome.id}: {outcome.question}", highlight=False, markup=False)
         console.print(f"    expected: {expected}", highlight=False, markup=False)
         console.print(f"    said:     {outcome.answer[:300]}", highlight=False, markup=False)
+        if not outcome.citations_valid:
+            console.print("    a citation names no listed source", highlight=False, markup=False)
 
 
 def as_dict(outcome: object) -> dict[str, object]:

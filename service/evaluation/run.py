@@ -8,6 +8,7 @@ asked first in the same conversation, exactly as a client would).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ class Outcome:
     answer: str
     question: str = ""
     expected: tuple[str, ...] = ()
+    citations_valid: bool = True  # every [n] names a listed source, and a refusal cites none
 
 
 class EvalFileError(ValueError):
@@ -132,7 +134,20 @@ def judge(
         answer=answer,
         question=str(item.get("question", "")),
         expected=tuple(item.get("answers") or ()),
+        citations_valid=citations_valid(answer, found, len(sources[:k])),
     )
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def citations_valid(answer: str, found: bool, sources: int) -> bool:
+    """Whether every "[n]" of the answer is one of its `sources` (1..n) and a refusal cites nothing: a
+    reader who follows a citation must find the passage it names."""
+    cited = [int(number) for number in _MARKER.findall(answer)]
+    if not found:
+        return not cited
+    return all(1 <= number <= sources for number in cited)
 
 
 def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -163,6 +178,7 @@ def _metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "false_refusal_rate": (
             round(sum(not o.found for o in answerable) / len(answerable), 3) if answerable else None
         ),
+        "citations_valid": rate(outcomes, "citations_valid"),
         "latency_p50_ms": round(float(np.percentile(seconds, 50)) * 1000, 1) if seconds else None,
         "latency_p95_ms": round(float(np.percentile(seconds, 95)) * 1000, 1) if seconds else None,
     }

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness import HashingEmbedder
-from service.evaluation import EvalFileError, Outcome, load_questions, summarize
+from service.evaluation import EvalFileError, Outcome, judge, load_questions, summarize
 from service.runtime import open_runtime
 from tests.service.checks import CheckedResponder
 from tests.service.conftest import service_settings
@@ -22,6 +22,7 @@ METRICS = {
     "answer_hit",
     "refusal_rate_unanswerable",
     "false_refusal_rate",
+    "citations_valid",
     "latency_p50_ms",
     "latency_p95_ms",
 }
@@ -165,6 +166,21 @@ def test_the_report_has_every_metric_overall_and_by_type() -> None:
     assert set(factoid) == METRICS and factoid["refusal_rate_unanswerable"] is None
     unanswerable: dict[str, Any] = report["by_type"]["unanswerable"]
     assert unanswerable["answer_hit"] is None and unanswerable["refusal_rate_unanswerable"] == 0.5
+
+
+def test_a_citation_counts_as_valid_only_when_it_names_a_listed_source() -> None:
+    item = {"question": "q", "answers": ["x"], "doc": "d"}
+    listed = [("d", "x"), ("e", "y")]
+    assert judge(item, listed, True, "X is so. [1] And y. [2]", 0.0, 5).citations_valid
+    assert not judge(item, listed, True, "X is so. [3]", 0.0, 5).citations_valid  # only two listed
+    assert not judge(item, listed, True, "X is so. [0]", 0.0, 5).citations_valid
+    assert not judge(item, listed, True, "X is so. [2]", 0.0, 1).citations_valid  # beyond k
+    assert judge(item, listed, False, "Not in the documents.", 0.0, 5).citations_valid
+    assert not judge(item, listed, False, "Not in the documents. [1]", 0.0, 5).citations_valid  # a refusal
+    report = summarize(
+        [judge(item, listed, True, "X. [1]", 0.0, 5), judge(item, listed, True, "X. [9]", 0.0, 5)]
+    )
+    assert report["citations_valid"] == 0.5
 
 
 def test_an_empty_run_reports_nothing_rather_than_failing() -> None:
