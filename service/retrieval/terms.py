@@ -47,8 +47,7 @@ def terms(text: str, expand: bool = True) -> list[str]:
     against a question turns it off so one hyphenated name does not count three times.
     """
     out: list[str] = []
-    for match in _TOKEN.finditer(text.lower().replace("’", "'")):
-        token = match.group(0)
+    for token in _TOKEN.findall(text.lower().replace("’", "'")):
         if token[0].isdigit():
             out.append(token.rstrip(".,:"))
             continue
