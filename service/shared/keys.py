@@ -14,6 +14,10 @@ access checks that read them are: `signature()` (cheap: has anything changed?), 
   signal flows), and a check never waits on Redis; if Redis is away, the last keys read stay in force.
   Writes (`accords keys`, the admin API from a worker thread) go to Redis directly, on a connection of
   their own, and a service's own mirror holds them at once.
+- Moving a deployment from the file to Redis: a key file found in the data dir while Redis holds no keys
+  is imported once (`SET NX`, so of replicas starting together only one imports) and renamed to
+  `site-keys.json.imported`, so that a key revoked later in Redis can never come back from it. While
+  Redis holds keys, a key file is not read, and the service says so.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ DIRECT_TIMEOUT_S = 2.0  # `accords keys`: a command, not a request path, may wai
 Record = dict[str, Any]
 Change = Callable[[list[Record]], list[Record]]
 RECORDS, VERSION = "accords:keys", "accords:keys:version"
+IMPORTED_SUFFIX = ".imported"
 
 
 class KeyRecordsUnavailable(Exception):
@@ -100,10 +105,15 @@ class RedisKeyRecords:
     """`link` given: a service's mirror, kept by `sync()`; None: `accords keys`, straight to Redis."""
 
     def __init__(
-        self, url: str, link: Link | None = None, connector: Callable[[str, float], Any] = connect
+        self,
+        url: str,
+        link: Link | None = None,
+        connector: Callable[[str, float], Any] = connect,
+        key_file: Path | None = None,
     ) -> None:
-        """`connector(url, timeout)` makes the writes' own clients (fakeredis in unit tests)."""
-        self.url, self._link, self._connect = url, link, connector
+        """`connector(url, timeout)` makes the writes' own clients (fakeredis in unit tests); `key_file`:
+        the data dir's key file, imported by `adopt` while Redis holds no keys."""
+        self.url, self._link, self._connect, self.key_file = url, link, connector, key_file
         self.where = f"redis ({where(url)})"
         self._version: str | None = None
         self._records: list[Record] = []
@@ -134,6 +144,21 @@ class RedisKeyRecords:
             return
         if fetched is not None:
             self._version, self._records = fetched
+
+    async def adopt(self) -> int:
+        """Import the key file into a Redis that holds no keys yet (see the module's note); how many keys
+        were imported. On a service's link: a Redis that does not answer imports nothing now."""
+        if self.key_file is None or not self.key_file.exists():
+            return 0
+        file = self.key_file
+        if self._link is None:
+            try:
+                return await _adopt(self._connect(self.url, DIRECT_TIMEOUT_S), file, self.where, close=True)
+            except UNAVAILABLE as error:  # the command's own call then says it cannot reach Redis
+                log.warning("%s not imported: cannot reach %s: %s", file, self.where, error)
+                return 0
+        client = self._link.client
+        return await self._link.call("keys", lambda: _adopt(client, file, self.where), 0)
 
     def update(self, change: Change) -> None:
         """Read, change and write the records in one optimistic transaction (retried on a conflict).
@@ -175,6 +200,27 @@ class RedisKeyRecords:
             return asyncio.run(run())
         except UNAVAILABLE as error:
             raise KeyRecordsUnavailable(f"cannot reach {self.where}: {error}") from error
+
+
+async def _adopt(client: Any, file: Path, where_to: str, close: bool = False) -> int:
+    try:
+        records = FileKeyRecords(file).read()
+        imported = await client.set(RECORDS, json.dumps({"version": 1, "keys": records}), nx=True)
+        if not imported:
+            log.warning("%s is not read: the keys live in %s (`accords keys` manages them)", file, where_to)
+            return 0
+        await client.incr(VERSION)
+        await client.publish(CHANNEL, KEYS)
+    except KeyRecordsUnavailable as error:
+        log.error("%s cannot be imported into %s: %s", file, where_to, error)
+        return 0
+    finally:
+        if close:
+            await client.aclose()
+    target = file.with_name(file.name + IMPORTED_SUFFIX)
+    os.replace(file, target)
+    log.warning("imported %d keys from %s into %s; the file is now %s", len(records), file, where_to, target)
+    return len(records)
 
 
 async def _fetch_version(client: Any) -> str:

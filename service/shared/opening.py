@@ -38,6 +38,7 @@ class Shared:
         """Subscribe to the signals and keep the keys mirror current (with Redis), until `close`."""
         await self.signals.start()
         if isinstance(self.keys, RedisKeyRecords):
+            await self.keys.adopt()  # a deployment moving from the key file to Redis
             await self.keys.sync()  # the keys before the first request, if Redis answers
             wake = asyncio.Event()
             self.signals.on(KEYS, wake.set)
@@ -100,7 +101,12 @@ def publish_now(redis_url: str, topic: str) -> bool:
 
 def key_records(redis_url: str | None, keys_file: Path) -> KeyRecords:
     """Where `accords keys` reads and writes the keys: Redis when configured, else the data dir's file."""
-    return RedisKeyRecords(redis_url) if redis_url else FileKeyRecords(keys_file)
+    if not redis_url:
+        return FileKeyRecords(keys_file)
+    records = RedisKeyRecords(redis_url, key_file=keys_file)
+    if keys_file.exists():
+        asyncio.run(records.adopt())
+    return records
 
 
 def open_shared(
@@ -126,7 +132,7 @@ def open_shared(
         conversations=RedisConversations(link, conversation_turns, conversation_ttl_s),
         rate_windows=RedisRateWindows(link),
         jobs=RedisJobBoard(link),
-        keys=RedisKeyRecords(redis_url, link),
+        keys=RedisKeyRecords(redis_url, link, key_file=keys_file),
         signals=RedisSignals(link),
         link=link,
     )

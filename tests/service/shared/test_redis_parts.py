@@ -227,3 +227,43 @@ def test_the_replica_running_a_job_mirrors_its_changes_to_the_board(tmp_path: Pa
             mirror.cancel()
 
     asyncio.run(scenario())
+
+
+def test_a_key_file_is_imported_once_into_a_redis_without_keys(tmp_path: Path) -> None:
+    """Moving to Redis keeps the keys; the file is renamed so keys revoked later never come back."""
+    server = fakeredis.FakeServer()
+
+    def connector(url: str, timeout: float) -> Any:
+        return fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+
+    key_file = tmp_path / "site-keys.json"
+    key = SiteKeyStore(key_file).create(["https://a.example"], "5/minute")
+
+    first = RedisKeyRecords(FAKE_URL, fake_link(server), key_file=key_file)
+    second = RedisKeyRecords(FAKE_URL, fake_link(server), connector, key_file=key_file)
+    assert asyncio.run(first.adopt()) == 1
+    assert asyncio.run(second.adopt()) == 0  # a replica starting alongside: nothing left to import
+    assert not key_file.exists() and (tmp_path / "site-keys.json.imported").exists()
+    asyncio.run(second.sync())
+    replica = SiteKeyStore(key_file, check_interval=0, records=second)
+    assert replica.get(key.key) == key
+
+    replica.revoke(key.key)  # revoked in Redis; an old copy of the file put back is not read again
+    (tmp_path / "site-keys.json.imported").rename(key_file)
+    assert asyncio.run(RedisKeyRecords(FAKE_URL, fake_link(server), key_file=key_file).adopt()) == 0
+    assert key_file.exists()
+    asyncio.run(second.sync())
+    assert replica.get(key.key) is None
+
+
+def test_the_keys_command_imports_the_key_file_too(tmp_path: Path) -> None:
+    server = fakeredis.FakeServer()
+
+    def connector(url: str, timeout: float) -> Any:
+        return fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+
+    key_file = tmp_path / "site-keys.json"
+    key = SiteKeyStore(key_file).create(["https://a.example"])
+    records = RedisKeyRecords(FAKE_URL, connector=connector, key_file=key_file)
+    assert asyncio.run(records.adopt()) == 1
+    assert [record["key"] for record in records.read()] == [key.key]
