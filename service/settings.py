@@ -127,6 +127,9 @@ class Settings(StoreSettings):
         "conversation id) for ACCORDS_QUESTION_LOG_DAYS; off by default.",
     )
     question_log_days: int = Field(default=90, ge=1, le=3650, description="Days a logged question is kept.")
+    feedback_days: int = Field(
+        default=365, ge=1, le=3650, description="Days a visitor's rating (and its comment) is kept."
+    )
     answer_retention_hours: int = Field(
         default=24,
         ge=1,

@@ -90,5 +90,9 @@ def open_owner_store(settings: Settings) -> OwnerStore:
         raise
     log.info("owner store: %s (question log %s)", describe(url), "on" if settings.question_log else "off")
     return OwnerStore(
-        engine, settings.question_log, settings.question_log_days, settings.answer_retention_hours
+        engine,
+        settings.question_log,
+        settings.question_log_days,
+        settings.answer_retention_hours,
+        settings.feedback_days,
     )

@@ -21,12 +21,17 @@ PURGE_INTERVAL_S = 3600.0
 
 async def purge_once(store: OwnerStore) -> None:
     try:
-        answers, questions = await run_in_threadpool(store.purge)
+        answers, questions, feedback = await run_in_threadpool(store.purge)
     except SQLAlchemyError as error:
         log.warning("owner store: expired rows not deleted this time: %s", error)
         return
-    if answers or questions:
-        log.info("owner store: deleted %d expired answers and %d logged questions", answers, questions)
+    if answers or questions or feedback:
+        log.info(
+            "owner store: deleted %d expired answers, %d logged questions and %d ratings",
+            answers,
+            questions,
+            feedback,
+        )
 
 
 async def _purge_forever(store: OwnerStore, interval: float) -> None:

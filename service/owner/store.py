@@ -39,13 +39,19 @@ GAP_QUESTIONS_CAP = 2000  # per source, most recent first: bounds the report's m
 
 class OwnerStore:
     def __init__(
-        self, engine: Engine, question_log: bool, question_log_days: int, answer_retention_hours: int
+        self,
+        engine: Engine,
+        question_log: bool,
+        question_log_days: int,
+        answer_retention_hours: int,
+        feedback_days: int = 365,
     ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.question_log = question_log
         self.question_log_days = question_log_days
         self.answer_retention_hours = answer_retention_hours
+        self.feedback_days = feedback_days
 
     def close(self) -> None:
         self.engine.dispose()
@@ -187,15 +193,23 @@ class OwnerStore:
 
     # ---- retention ---------------------------------------------------------------------------
 
-    def purge(self) -> tuple[int, int]:
-        """Delete expired answers and logged questions; how many of each."""
+    def purge(self) -> tuple[int, int, int]:
+        """Delete expired answers, logged questions and ratings; how many of each."""
         with self.sessions.begin() as session:
             answers = _deleted(
                 session, delete(AnswerRow).where(AnswerRow.created_at < self._answers_expire_before())
             )
             cutoff = now() - timedelta(days=self.question_log_days)
             questions = _deleted(session, delete(QuestionRow).where(QuestionRow.created_at < cutoff))
-        return answers, questions
+            rated_before = now() - timedelta(days=self.feedback_days)
+            feedback = _deleted(session, delete(FeedbackRow).where(FeedbackRow.created_at < rated_before))
+        return answers, questions, feedback
+
+    def delete_feedback(self, feedback_id: str) -> bool:
+        """Delete one rating and its comment (a visitor's request, a comment that must go); False when
+        there is no such rating."""
+        with self.sessions.begin() as session:
+            return _deleted(session, delete(FeedbackRow).where(FeedbackRow.id == feedback_id)) > 0
 
     def _answers_expire_before(self) -> datetime:
         return now() - timedelta(hours=self.answer_retention_hours)

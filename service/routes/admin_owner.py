@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -82,6 +82,21 @@ def list_feedback(owner: OwnerDep, filters: Filters, limit: Limit = 50, offset: 
     """Visitors' ratings of answers, newest first, with what was rated."""
     with _database():
         return owner.feedback(filters, limit, offset)
+
+
+@router.delete(
+    "/feedback/{feedback_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**UNAVAILABLE, 404: {"model": ErrorBody, "description": "No rating has this id"}},
+)
+def delete_feedback(owner: OwnerDep, feedback_id: Annotated[str, Path(max_length=100)]) -> Response:
+    """Delete one rating and its comment (the `id` of a `GET /admin/feedback` item)."""
+    with _database():
+        deleted = owner.delete_feedback(feedback_id)
+    if not deleted:
+        raise AdminError(404, "no rating has this id", "unknown_feedback")
+    return Response(status_code=204)
 
 
 @router.get(

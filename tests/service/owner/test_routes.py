@@ -174,6 +174,20 @@ def test_the_csv_export(owner_client: Callable[..., TestClient]) -> None:
     assert client.get("/admin/feedback.csv", params={"rating": "up"}, headers=AUTH).text.count("\n") == 1
 
 
+def test_the_owner_deletes_a_rating(owner_client: Callable[..., TestClient]) -> None:
+    client = owner_client()
+    answer_id = ask(client)["answer_id"]
+    rated = client.post("/feedback", json={"answer_id": answer_id, "rating": "down", "comment": "x"})
+    assert rated.status_code == 201, rated.text
+    path = f"/admin/feedback/{rated.json()['id']}"
+    assert client.delete(path).status_code == 401
+    assert client.delete(path, headers=AUTH).status_code == 204
+    assert feedback(client)["total"] == 0
+    again = client.delete(path, headers=AUTH)
+    assert again.status_code == 404 and again.json()["code"] == "unknown_feedback"
+    assert client.delete("/admin/feedback/" + "x" * 101, headers=AUTH).status_code == 422
+
+
 def test_the_owner_routes_need_the_admin_token(owner_client: Callable[..., TestClient]) -> None:
     client = owner_client(question_log=True)
     for path in ("/admin/feedback", "/admin/feedback.csv", "/admin/questions", "/admin/reports/gaps"):

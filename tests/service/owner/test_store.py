@@ -23,7 +23,7 @@ from service.owner import (
     migrate,
     open_owner_store,
 )
-from service.owner.tables import AnswerRow, QuestionRow
+from service.owner.tables import AnswerRow, FeedbackRow, QuestionRow
 from service.settings import Settings
 from tests.service.conftest import service_settings
 
@@ -189,11 +189,26 @@ def test_expired_rows_are_deleted(owner: OwnerStore) -> None:
             update(QuestionRow).where(QuestionRow.answer_id == "old").values(created_at=long_ago)
         )
     owner.submit_feedback("new", "down", None)
-    assert owner.purge() == (1, 1)
-    assert owner.purge() == (0, 0)
+    assert owner.purge() == (1, 1, 0)
+    assert owner.purge() == (0, 0, 0)
     assert owner.submit_feedback("old", "up", None) is None
     assert owner.questions(QuestionFilters(), 10).total == 1
     assert owner.feedback(FeedbackFilters(), 10).total == 1  # feedback is not the answers' retention
+
+
+def test_ratings_are_kept_for_their_days_and_can_be_deleted(owner: OwnerStore) -> None:
+    for answer_id in ("old", "new", "gone"):
+        owner.record(answer(answer_id))
+    old = owner.submit_feedback("old", "down", "a comment")
+    kept = owner.submit_feedback("new", "up", None)
+    gone = owner.submit_feedback("gone", "down", "please delete this")
+    assert old and kept and gone
+    long_ago = datetime.now(UTC) - timedelta(days=owner.feedback_days + 1)
+    with owner.engine.begin() as connection:
+        connection.execute(update(FeedbackRow).where(FeedbackRow.id == old).values(created_at=long_ago))
+    assert owner.purge() == (0, 0, 1)
+    assert owner.delete_feedback(gone) and not owner.delete_feedback(gone)
+    assert [item.id for item in owner.feedback(FeedbackFilters(), 10).items] == [kept]
 
 
 def test_a_failed_write_loses_only_the_record(owner: OwnerStore) -> None:
