@@ -124,7 +124,7 @@ def test_everything_the_dockerfile_copies_is_in_the_build_context() -> None:
 def test_compose_runs_two_replicas_on_chroma_and_redis_behind_a_proxy() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"chroma", "redis", "accords-1", "accords-2", "proxy"}
+    assert set(services) == {"chroma", "redis", "postgres", "accords-1", "accords-2", "proxy"}
     chroma, redis, proxy = services["chroma"], services["redis"], services["proxy"]
     replicas = [services["accords-1"], services["accords-2"]]
     for replica in replicas:
@@ -132,6 +132,9 @@ def test_compose_runs_two_replicas_on_chroma_and_redis_behind_a_proxy() -> None:
         assert replica["environment"]["ACCORDS_REDIS_URL"] == "redis://redis:6379/0"
         assert replica["depends_on"]["chroma"]["condition"] == "service_healthy"
         assert replica["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert replica["environment"]["ACCORDS_DATABASE_URL"].startswith("postgresql://accords:")
+        assert replica["environment"]["ACCORDS_DATABASE_URL"].endswith("@postgres:5432/accords")
         assert "/ready" in " ".join(replica["healthcheck"]["test"])
         assert replica["image"] == chroma["image"] and replica["build"] == chroma["build"] == "."
         assert "ports" not in replica  # reached through the proxy only
@@ -148,7 +151,10 @@ def test_compose_runs_two_replicas_on_chroma_and_redis_behind_a_proxy() -> None:
     assert "/ready" in " ".join(proxy["healthcheck"]["test"])
     assert list(proxy["ports"]) == ["8000:8000"]
     assert all("ports" not in services[name] for name in services if name != "proxy")
-    assert set(compose["volumes"]) == {"accords-data", "chroma-data", "redis-data"}
+    postgres = services["postgres"]
+    assert postgres["image"].startswith("postgres:") and postgres["image"].count(".") >= 1  # an exact version
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert set(compose["volumes"]) == {"accords-data", "chroma-data", "redis-data", "postgres-data"}
 
 
 def test_the_proxy_balances_over_every_replica_and_polls_ready() -> None:
