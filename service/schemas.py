@@ -76,9 +76,18 @@ class AnswerSentence(BaseModel):
     passage_end: int | None = Field(default=None, description="Where the quote ends in that `text`.")
 
 
+def new_id(size: int = 16) -> str:
+    """An unguessable URL-safe id that starts with a letter or digit: a spreadsheet reads a cell starting
+    with "-" as a formula, so the feedback CSV had to alter such an id (one in 64) with a leading "'"."""
+    while True:
+        value = secrets.token_urlsafe(size)
+        if value[0].isalnum():
+            return value
+
+
 def new_answer_id() -> str:
     """An answer's id: unguessable, so only who received the answer can rate it."""
-    return secrets.token_urlsafe(16)
+    return new_id(16)
 
 
 class ChatResponse(BaseModel):

@@ -9,7 +9,6 @@ answer, only its feedback cannot be stored; reads raise, and the admin routes sa
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from service.owner.records import (
     now,
 )
 from service.owner.tables import AnswerRow, FeedbackRow, QuestionRow
+from service.schemas import new_id
 
 log = logging.getLogger(__name__)
 GAP_QUESTIONS_CAP = 2000  # per source, most recent first: bounds the report's memory and time
@@ -104,7 +104,7 @@ class OwnerStore:
                     if answer is None or answer.created_at < self._answers_expire_before():
                         return None
                     existing = session.scalar(select(FeedbackRow).where(FeedbackRow.answer_id == answer_id))
-                    row = existing or FeedbackRow(id=secrets.token_urlsafe(12), answer_id=answer_id)
+                    row = existing or FeedbackRow(id=new_id(12), answer_id=answer_id)
                     row.rating, row.comment, row.created_at = rating, comment, now()
                     row.question, row.answer, row.sources = answer.question, answer.answer, answer.sources
                     row.mode, row.found, row.site_key = answer.mode, answer.found, answer.site_key

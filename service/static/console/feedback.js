@@ -1,4 +1,5 @@
-/* The feedback tab: the ratings of answers, filtered and paged, and the same filters as a CSV file.
+/* The feedback tab: the ratings of answers, filtered and paged, the same filters as a CSV file, and deleting
+ * one rating (a visitor's request, a comment that must not stay).
  *
  * The CSV comes through the API wrapper (it needs the Bearer header), then downloads from a blob URL.
  */
@@ -29,7 +30,22 @@ export async function loadFeedback() {
     longCell(f.question), longCell(`${f.found === false ? "[not found] " : ""}${text(f.answer)}`), longCell(f.comment),
     el("td", {}, (f.sources || []).map((s) => el("div", { dir: "auto", text: text(s.title) || text(s.document_id) }))),
     cell(f.site_key, "mono"),
+    el("td", { class: "actions" }, [
+      el("button", { type: "button", class: "danger", text: "Delete", "aria-label": `Delete the rating of ${when(f.created_at)}`,
+        onclick: () => deleteRating(f) }),
+    ]),
   ])));
+}
+
+async function deleteRating(f) {
+  if (!confirm(`Delete this ${f.rating === "down" ? "thumbs down" : "thumbs up"} and its comment?`)) return;
+  try {
+    await api(`admin/feedback/${encodeURIComponent(text(f.id))}`, { method: "DELETE" });
+  } catch (error) {
+    return failed(error);
+  }
+  say("Rating deleted.");
+  await loadFeedback();
 }
 
 async function exportCsv() {
