@@ -86,17 +86,15 @@ def list_feedback(owner: OwnerDep, filters: Filters, limit: Limit = 50, offset: 
 
 @router.delete(
     "/feedback/{feedback_id}",
-    status_code=204,
-    response_class=Response,
     responses={**UNAVAILABLE, 404: {"model": ErrorBody, "description": "No rating has this id"}},
 )
-def delete_feedback(owner: OwnerDep, feedback_id: Annotated[str, Path(max_length=100)]) -> Response:
+def delete_feedback(owner: OwnerDep, feedback_id: Annotated[str, Path(max_length=100)]) -> dict[str, object]:
     """Delete one rating and its comment (the `id` of a `GET /admin/feedback` item)."""
     with _database():
         deleted = owner.delete_feedback(feedback_id)
     if not deleted:
         raise AdminError(404, "no rating has this id", "unknown_feedback")
-    return Response(status_code=204)
+    return {"id": feedback_id, "deleted": True}
 
 
 @router.get(

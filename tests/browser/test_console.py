@@ -334,7 +334,6 @@ def test_a_thumbs_down_in_the_widget_is_in_the_console(open_page: OpenPage, cons
     assert "It should quote the article on entry into force." in saved and question in saved
     assert download.value.suggested_filename.endswith(".csv")
 
-    page.once("dialog", lambda dialog: dialog.accept())  # "Delete this thumbs down and its comment?"
     row.get_by_role("button", name="Delete").click()
     expect(row).to_have_count(0)
     expect(page.locator("#fb-summary")).to_have_text("No feedback yet.")

@@ -3,6 +3,7 @@ them one at a time, and a writer killed with -9 does not block the next one."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -38,7 +39,14 @@ def test_a_writer_on_another_data_dir_is_refused_and_a_killed_one_blocks_nobody(
     try:
         writer = start_accords(first, "ingest", str(corpus), **env)
         wait_for_lease(settings, writer.pid)
-        refused = run_accords(second, "ingest", str(corpus), **env)
+        # Held still while the second writer tries: on a loaded machine the second process took longer to
+        # start than the first took to finish, and found nothing to refuse (a stopped process still holds
+        # its lease, for up to TTL_S = 30 s).
+        os.kill(writer.pid, signal.SIGSTOP)
+        try:
+            refused = run_accords(second, "ingest", str(corpus), **env)
+        finally:
+            os.kill(writer.pid, signal.SIGCONT)
         assert refused.returncode == 3, refused.stderr
         message = " ".join(refused.stderr.split())
         assert f"another ingest is writing to collection {settings.collection!r}" in message

@@ -217,7 +217,7 @@ def test_eval_prints_a_table(run: Any) -> None:
     header, *rows = result.stdout.strip().split("\n\n")[0].splitlines()
     assert (
         header.split()
-        == "type n doc_hit@k evidence_hit@k answer_hit refusal(unans.) false_refusal".split()
+        == "type n doc_hit@k evidence_hit@k answer_hit refusal(unans.) false_refusal citations_valid".split()
         + ["p50", "ms", "p95", "ms"]
     )
     assert [row.split()[0] for row in rows] == [
