@@ -125,6 +125,10 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Number of sources.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the /chat response as JSON.")] = False,
+    conversation: Annotated[
+        str | None,
+        typer.Option("--conversation", help="Continue this conversation (an id an earlier answer gave)."),
+    ] = None,
 ) -> None:
     """Answer one question from the store and list its numbered sources."""
     from pydantic import ValidationError
@@ -132,7 +136,7 @@ def ask(
     from service.schemas import ChatRequest
 
     try:
-        request = ChatRequest(question=question, top_k=top_k)
+        request = ChatRequest(question=question, top_k=top_k, conversation_id=conversation)
     except ValidationError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(error.errors()[0]['msg'])}")
         raise typer.Exit(2) from None
@@ -152,6 +156,10 @@ def ask(
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
+    follow_up = f"--conversation {response.conversation_id}"
+    Console(stderr=True, soft_wrap=True).print(
+        f"ask a follow-up with {follow_up}", highlight=False, markup=False
+    )
     console = Console(soft_wrap=True)  # one source a line, quotes unbroken, whatever the width
     console.print(response.answer, highlight=False, markup=False)  # quotes may hold "[sic]", "[/]"
     for line in source_lines(response):
@@ -185,12 +193,29 @@ def source_lines(response: ChatResponse) -> list[str]:
 
 async def _ask(settings: Settings, request: ChatRequest) -> ChatResponse | None:
     """The answer, or None when the store holds no document (nothing was ingested yet)."""
+    from service.chat import (
+        SAVED_CONVERSATIONS_FILE,
+        Conversations,
+        restore_conversation,
+        save_conversation,
+    )
     from service.runtime import running
 
     async with running(settings) as runtime:
         if not runtime.view.catalog.documents:
             return None
-        return await runtime.responder.respond(request)
+        store = runtime.engine.conversations
+        local = store if isinstance(store, Conversations) else None  # with Redis: shared already
+        saved = settings.data_dir / SAVED_CONVERSATIONS_FILE
+        if local is not None and request.conversation_id:
+            restore_conversation(local, saved, request.conversation_id, settings.conversation_ttl_s)
+        response = await runtime.responder.respond(request)
+        if local is not None:
+            try:
+                save_conversation(local, saved, response.conversation_id, settings.conversation_ttl_s)
+            except OSError as error:  # a read-only data dir: the answer stands, follow-ups start afresh
+                Console(stderr=True).print(f"note: the conversation is not kept ({escape(str(error))})")
+        return response
 
 
 def _runtimes() -> Runtimes:

@@ -14,8 +14,14 @@ from service.chat.engine import ChatEngine
 from service.chat.events import Delta, Done, Error, Event, Sources
 from service.chat.llm.client import LLMClient
 from service.chat.responder import Responder, open_responder
+from service.chat.saved_conversations import (
+    SAVED_CONVERSATIONS_FILE,
+    restore_conversation,
+    save_conversation,
+)
 
 __all__ = [
+    "SAVED_CONVERSATIONS_FILE",
     "ChatEngine",
     "ConversationStore",
     "Conversations",
@@ -28,4 +34,6 @@ __all__ = [
     "Sources",
     "Turn",
     "open_responder",
+    "restore_conversation",
+    "save_conversation",
 ]

@@ -117,6 +117,29 @@ def test_source_lines_merge_the_passages_of_one_document() -> None:
     ]
 
 
+def test_ask_continues_a_conversation_across_commands(run: Any, sample_data: Path) -> None:
+    """Each `accords ask` is a process of its own: the conversation is kept in the data dir between them."""
+
+    def ask(*args: str) -> dict[str, Any]:
+        result = run("ask", "--json", *args)
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.stdout))
+
+    first = ask("What is the minimum flow at the Keld gauging station?")
+    treaty = first["sources"][0]["title"]
+    alone = ask("When was that signed?")
+    assert alone["sources"][0]["title"] != treaty  # on its own, "that" could be anything
+    follow_up = ask("--conversation", first["conversation_id"], "When was that signed?")
+    assert follow_up["conversation_id"] == first["conversation_id"]
+    assert follow_up["sources"][0]["title"] == treaty
+    assert (sample_data / "cli-conversations.json").exists()
+
+    plain = run("ask", "What is the minimum flow at the Keld gauging station?")
+    assert plain.exit_code == 0 and "ask a follow-up with --conversation " in plain.stderr
+    assert "--conversation" not in plain.stdout  # the answer and its sources only
+    assert run("ask", "--conversation", "", "When?").exit_code == 2  # an empty id is refused
+
+
 def test_ask_on_an_empty_store_says_to_ingest_first(run: Any, tmp_path: Path) -> None:
     for args in (("ask", "What is the minimum flow?"), ("ask", "What is the minimum flow?", "--json")):
         result = run(*args, data_dir=tmp_path / "empty")
