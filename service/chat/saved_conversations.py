@@ -45,7 +45,6 @@ def save_conversation(store: Conversations, path: Path, conversation_id: str, tt
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=10):
         saved = _read(path, ttl_s)
-        saved.pop(conversation_id, None)
         saved[conversation_id] = {
             "updated": time.time(),
             "turns": [

@@ -104,8 +104,7 @@ def key_records(redis_url: str | None, keys_file: Path) -> KeyRecords:
     if not redis_url:
         return FileKeyRecords(keys_file)
     records = RedisKeyRecords(redis_url, key_file=keys_file)
-    if keys_file.exists():
-        asyncio.run(records.adopt())
+    asyncio.run(records.adopt())  # at once when there is no key file
     return records
 
 
